@@ -1,0 +1,1 @@
+"""Stories, comments, reactions and flags; the public GraphQL API and the embed."""

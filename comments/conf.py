@@ -1,0 +1,91 @@
+"""The ``TALK`` settings dict: defaults, lazy reading, validation (STYLE.md §11).
+
+Read ``talk_settings.X`` at call time, never at import time. ``override_settings(TALK=...)``
+takes effect at once because the cache is dropped on ``setting_changed``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
+from django.core.signals import setting_changed
+from django.utils.module_loading import import_string
+
+DEFAULTS: dict[str, Any] = {
+    # Create a Story the first time the embed loads an unknown URL of a known site.
+    "LAZY_STORY_CREATION": True,
+    # Seconds after posting during which the author may edit a comment (Coral: 30).
+    "EDIT_WINDOW_SECONDS": 30,
+    # Maximum visible characters of a comment body, counted after sanitising.
+    "MAX_COMMENT_CHARS": 5000,
+    # Maximum size of the raw HTML body accepted before sanitising, in characters.
+    "MAX_COMMENT_HTML_CHARS": 20000,
+    # Publish realtime events to the channel layer.
+    "REALTIME_ENABLED": True,
+    # Default and maximum page size of comment connections.
+    "DEFAULT_PAGE_SIZE": 20,
+    "MAX_PAGE_SIZE": 100,
+    # Ordered moderation phases run on new and edited comments (import strings).
+    "MODERATION_PHASES": [
+        "moderation.phases.staff_approved",
+        "moderation.phases.premod_story",
+    ],
+    # Username rules, from Coral: letters, digits, "_" and "."; 3 to 30 characters.
+    "USERNAME_PATTERN": r"^[A-Za-z0-9_.]{3,30}$",
+}
+
+IMPORT_STRINGS = {"MODERATION_PHASES"}
+REMOVED: set[str] = set()
+
+
+class TalkSettings:
+    """Lazy view of ``settings.TALK`` merged over :data:`DEFAULTS`.
+
+    Raises:
+        ImproperlyConfigured: on an unknown or removed key, or an import string that
+            cannot be imported.
+    """
+
+    def __init__(self) -> None:
+        self._cache: dict[str, Any] = {}
+
+    @property
+    def user_settings(self) -> dict[str, Any]:
+        configured = getattr(settings, "TALK", {}) or {}
+        for key in configured:
+            if key in REMOVED:
+                raise ImproperlyConfigured(f"TALK[{key!r}] was removed.")
+            if key not in DEFAULTS:
+                raise ImproperlyConfigured(
+                    f"Unknown key TALK[{key!r}]; valid keys: {', '.join(sorted(DEFAULTS))}."
+                )
+        return configured
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("_") or name not in DEFAULTS:
+            raise AttributeError(name)
+        if name not in self._cache:
+            value = self.user_settings.get(name, DEFAULTS[name])
+            if name in IMPORT_STRINGS:
+                try:
+                    value = [import_string(item) for item in value]
+                except ImportError as exc:
+                    raise ImproperlyConfigured(f"TALK[{name!r}]: {exc}") from exc
+            self._cache[name] = value
+        return self._cache[name]
+
+    def reload(self) -> None:
+        self._cache.clear()
+
+
+talk_settings = TalkSettings()
+
+
+def _reload(*, setting: str, **kwargs: Any) -> None:
+    if setting == "TALK":
+        talk_settings.reload()
+
+
+setting_changed.connect(_reload)

@@ -1,0 +1,1 @@
+"""Moderation phases, queues, user profiles, roles and statuses."""

@@ -1,0 +1,176 @@
+"""Writes of the moderation app: profiles, local accounts, and every comment status change.
+
+After creation, a comment's status changes only here (STYLE.md rule 2), so counters, the
+audit log and realtime events stay consistent.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import partial
+
+from django.contrib.auth import authenticate, get_user_model, login, logout
+from django.contrib.auth.base_user import AbstractBaseUser
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.http import HttpRequest
+
+from comments.conf import talk_settings
+from comments.errors import (
+    EmailInvalid,
+    EmailTaken,
+    InvalidCredentials,
+    NotAuthenticated,
+    PasswordInvalid,
+    UsernameInvalid,
+    UsernameTaken,
+)
+from comments.models import ActionKind, Comment, CommentAction, CommentStatus, Story
+from moderation.models import Profile, Role
+from moderation.selectors import profile_get_for_user
+from realtime.publishers import publish_comment_status_updated
+
+
+def profile_ensure(*, user: AbstractBaseUser) -> Profile:
+    """Return ``user``'s profile, creating it (role from staff flags) on first use.
+
+    Raises:
+        NotAuthenticated: ``user`` is anonymous.
+    """
+    profile = profile_get_for_user(user=user)
+    if profile is not None:
+        return profile
+    if not user.is_authenticated:
+        raise NotAuthenticated()
+    role = Role.ADMIN if getattr(user, "is_superuser", False) else Role.COMMENTER
+    profile, _ = Profile.objects.get_or_create(
+        user=user, defaults={"username": user.get_username()[:100], "role": role}
+    )
+    user._talk_profile_cache = profile  # type: ignore[attr-defined]
+    return profile
+
+
+def account_sign_up(
+    *, request: HttpRequest, email: str, password: str, username: str
+) -> Profile:
+    """Create a local account (Django user + COMMENTER profile) and sign it in.
+
+    Args:
+        email: unique case-insensitively among users.
+        username: Coral's rule, TALK["USERNAME_PATTERN"] (3-30 of ``[A-Za-z0-9_.]``),
+            unique case-insensitively.
+        password: checked by AUTH_PASSWORD_VALIDATORS.
+    Raises:
+        EmailInvalid, EmailTaken, UsernameInvalid, UsernameTaken, PasswordInvalid.
+    """
+    email = email.strip().lower()
+    username = username.strip()
+    try:
+        validate_email(email)
+    except ValidationError as exc:
+        raise EmailInvalid(field="email") from exc
+    if not re.fullmatch(talk_settings.USERNAME_PATTERN, username):
+        raise UsernameInvalid(field="username")
+    user_model = get_user_model()
+    if user_model.objects.filter(email__iexact=email).exists():
+        raise EmailTaken(field="email")
+    if user_model.objects.filter(username__iexact=username).exists():
+        raise UsernameTaken(field="username")
+    candidate = user_model(username=username, email=email)
+    try:
+        validate_password(password, user=candidate)
+    except ValidationError as exc:
+        raise PasswordInvalid(" ".join(exc.messages), field="password") from exc
+    try:
+        with transaction.atomic():
+            user = user_model.objects.create_user(
+                username=username, email=email, password=password
+            )
+            profile = Profile.objects.create(user=user, username=username)
+    except IntegrityError as exc:  # a concurrent sign-up won the race
+        raise UsernameTaken(field="username") from exc
+    login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+    return profile
+
+
+def account_sign_in(*, request: HttpRequest, email: str, password: str) -> Profile:
+    """Sign in with e-mail and password; start a session.
+
+    Raises:
+        InvalidCredentials: no such e-mail, wrong password, or inactive user (one error
+            for all three, so e-mail addresses cannot be probed).
+    """
+    user_model = get_user_model()
+    match = user_model.objects.filter(email__iexact=email.strip()).first()
+    user = None
+    if match is not None:
+        user = authenticate(request, username=match.get_username(), password=password)
+    if user is None:
+        raise InvalidCredentials()
+    login(request, user)
+    return profile_ensure(user=user)
+
+
+def account_sign_out(*, request: HttpRequest) -> None:
+    """End the session of the current viewer (a no-op when anonymous)."""
+    logout(request)
+
+
+def _visible(status: str) -> bool:
+    return status in (CommentStatus.NONE, CommentStatus.APPROVED)
+
+
+def comment_status_set(
+    *,
+    comment: Comment,
+    status: str,
+    actor: Profile | None,
+    reasons: list[str] | None = None,
+    note: str = "",
+) -> Comment:
+    """Change ``comment``'s status, keep counters right, audit it, publish it.
+
+    A visible -> hidden change decrements the parent's ``reply_count`` and the story's
+    ``comment_count`` (and the reverse increments them). No-op when unchanged.
+
+    Returns:
+        The comment, refreshed.
+    """
+    with transaction.atomic():
+        locked = Comment.objects.select_for_update().get(pk=comment.pk)
+        previous = locked.status
+        if previous == status:
+            return locked
+        Comment.objects.filter(pk=locked.pk).update(status=status)
+        delta = int(_visible(status)) - int(_visible(previous))
+        if delta:
+            Story.objects.filter(pk=locked.story_id).update(
+                comment_count=F("comment_count") + delta
+            )
+            if locked.parent_id:
+                Comment.objects.filter(pk=locked.parent_id).update(
+                    reply_count=F("reply_count") + delta
+                )
+        CommentAction.objects.create(
+            comment=locked,
+            actor=actor,
+            kind=ActionKind.STATUS_CHANGED,
+            from_status=previous,
+            to_status=status,
+            reasons=reasons or [],
+            note=note,
+        )
+        transaction.on_commit(
+            partial(
+                publish_comment_status_updated,
+                comment_id=str(locked.pk),
+                story_id=str(locked.story_id),
+                old_status=previous,
+                new_status=status,
+            )
+        )
+    comment.refresh_from_db()
+    return comment

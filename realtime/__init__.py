@@ -1,0 +1,1 @@
+"""GraphQL subscriptions over websockets and the publishing of events."""
