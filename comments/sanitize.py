@@ -7,9 +7,7 @@ import html
 import nh3
 
 # Bold, italic, blockquote, lists, links, line breaks and paragraphs; nothing else.
-ALLOWED_TAGS = frozenset(
-    {"b", "strong", "i", "em", "blockquote", "ul", "ol", "li", "a", "br", "p"}
-)
+ALLOWED_TAGS = frozenset({"b", "strong", "i", "em", "blockquote", "ul", "ol", "li", "a", "br", "p"})
 ALLOWED_ATTRIBUTES = {"a": {"href"}}
 ALLOWED_URL_SCHEMES = frozenset({"http", "https", "mailto"})
 LINK_REL = "nofollow ugc"

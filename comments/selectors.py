@@ -9,7 +9,7 @@ import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
-from enum import Enum
+from enum import StrEnum
 from urllib.parse import urlsplit
 
 from django.db import connection
@@ -21,7 +21,7 @@ from comments.models import VISIBLE_STATUSES, Comment, Site, Story
 from moderation.models import Profile
 
 
-class CommentOrder(str, Enum):
+class CommentOrder(StrEnum):
     """Coral's COMMENT_SORT values."""
 
     CREATED_AT_DESC = "CREATED_AT_DESC"
@@ -249,9 +249,7 @@ def comment_ids_reacted(*, viewer: Profile | None, comment_ids: Iterable[uuid.UU
     ids = list(comment_ids)
     if viewer is None or not ids:
         return set()
-    return set(
-        viewer.reactions.filter(comment_id__in=ids).values_list("comment_id", flat=True)
-    )
+    return set(viewer.reactions.filter(comment_id__in=ids).values_list("comment_id", flat=True))
 
 
 def url_origin(url: str) -> str | None:

@@ -146,11 +146,9 @@ def comment_create(
         story = story_get_accepting(story_id=story_id)
         parent = None
         if parent_id is not None:
-            parent = (
-                Comment.objects.filter(
-                    pk=parent_id, story=story, status__in=VISIBLE_STATUSES
-                ).first()
-            )
+            parent = Comment.objects.filter(
+                pk=parent_id, story=story, status__in=VISIBLE_STATUSES
+            ).first()
             if parent is None:
                 raise ParentNotFound(field="parentID")
         comment = Comment(
@@ -188,13 +186,13 @@ def comment_create(
                 status=comment.status,
             )
         )
-        transaction.on_commit(
-            partial(signals.comment_posted.send, sender=Comment, comment=comment)
-        )
+        transaction.on_commit(partial(signals.comment_posted.send, sender=Comment, comment=comment))
     return comment
 
 
-def comment_can_edit(*, comment: Comment, profile: Profile | None, now: datetime | None = None) -> bool:
+def comment_can_edit(
+    *, comment: Comment, profile: Profile | None, now: datetime | None = None
+) -> bool:
     """Return True if ``profile`` wrote ``comment`` and the edit window is still open."""
     if profile is None or comment.author_id != profile.pk:
         return False
@@ -218,7 +216,8 @@ def comment_edit(*, comment_id: uuid.UUID, editor: AbstractBaseUser, body: str) 
     clean = _clean_body(body)
     with transaction.atomic():
         comment = (
-            Comment.objects.select_for_update().select_related("story", "story__site")
+            Comment.objects.select_for_update()
+            .select_related("story", "story__site")
             .filter(pk=comment_id)
             .first()
         )
@@ -244,7 +243,9 @@ def comment_edit(*, comment_id: uuid.UUID, editor: AbstractBaseUser, body: str) 
                 comment=comment, status=decision.status, actor=None, reasons=decision.reasons
             )
         transaction.on_commit(
-            partial(publish_comment_edited, comment_id=str(comment.pk), story_id=str(comment.story_id))
+            partial(
+                publish_comment_edited, comment_id=str(comment.pk), story_id=str(comment.story_id)
+            )
         )
     return comment
 

@@ -13,4 +13,5 @@ urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("", views.demo_index, name="demo-index"),
     path("demo/story/<uuid:story_id>", views.demo_story, name="demo-story"),
+    path("demo/article", views.demo_article, name="demo-article"),
 ]

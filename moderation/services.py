@@ -53,9 +53,7 @@ def profile_ensure(*, user: AbstractBaseUser) -> Profile:
     return profile
 
 
-def account_sign_up(
-    *, request: HttpRequest, email: str, password: str, username: str
-) -> Profile:
+def account_sign_up(*, request: HttpRequest, email: str, password: str, username: str) -> Profile:
     """Create a local account (Django user + COMMENTER profile) and sign it in.
 
     Args:
@@ -86,9 +84,7 @@ def account_sign_up(
         raise PasswordInvalid(" ".join(exc.messages), field="password") from exc
     try:
         with transaction.atomic():
-            user = user_model.objects.create_user(
-                username=username, email=email, password=password
-            )
+            user = user_model.objects.create_user(username=username, email=email, password=password)
             profile = Profile.objects.create(user=user, username=username)
     except IntegrityError as exc:  # a concurrent sign-up won the race
         raise UsernameTaken(field="username") from exc

@@ -54,7 +54,11 @@ def publish_comment_created(
 
 def publish_comment_edited(*, comment_id: str, story_id: str) -> None:
     """Fan out ``comment.edited`` to sockets watching ``story_id``."""
-    event: CommentEdited = {"type": "comment.edited", "comment_id": comment_id, "story_id": story_id}
+    event: CommentEdited = {
+        "type": "comment.edited",
+        "comment_id": comment_id,
+        "story_id": story_id,
+    }
     group_send(groups.story(story_id), event)
 
 

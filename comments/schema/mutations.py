@@ -10,7 +10,7 @@ import graphene
 
 from comments.errors import TalkError
 from comments.models import FlagReason
-from comments.schema.context import decode_id, request_ip, viewer_profile
+from comments.schema.context import decode_id, request_ip
 from comments.schema.types import CommentNode, CommentsError, UserNode, enum_value
 from comments.services import (
     comment_create,
@@ -46,8 +46,10 @@ class TalkMutation(graphene.Mutation):
         try:
             fields = cls.perform(info, input)
         except TalkError as exc:
-            return cls(errors=[CommentsError(**exc.to_payload())],
-                       client_mutation_id=input.get("client_mutation_id"))
+            return cls(
+                errors=[CommentsError(**exc.to_payload())],
+                client_mutation_id=input.get("client_mutation_id"),
+            )
         return cls(errors=[], client_mutation_id=input.get("client_mutation_id"), **fields)
 
 

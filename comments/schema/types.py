@@ -38,7 +38,9 @@ UserRoleEnum = graphene.Enum(
 StoryModeEnum = graphene.Enum(
     "STORY_MODE", [(m, m) for m in ("COMMENTS", "QA", "RATINGS_AND_REVIEWS")]
 )
-TagEnum = graphene.Enum("TAG", [(t, t) for t in ("FEATURED", "STAFF", "MODERATOR", "ADMIN", "MEMBER")])
+TagEnum = graphene.Enum(
+    "TAG", [(t, t) for t in ("FEATURED", "STAFF", "MODERATOR", "ADMIN", "MEMBER")]
+)
 
 
 def enum_value(value):
