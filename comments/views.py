@@ -16,6 +16,7 @@ from comments.conf import talk_settings
 from comments.errors import TalkError
 from comments.models import Site
 from comments.schema.context import decode_id
+from comments.schema.validation import VALIDATION_RULES
 from comments.selectors import (
     site_get_for_url,
     story_get,
@@ -50,7 +51,9 @@ class TalkGraphQLView(GraphQLView):
 
 def graphql_view():
     """Return the GraphQL view (GraphiQL in DEBUG); CSRF as :class:`TalkGraphQLView`."""
-    return csrf_exempt(TalkGraphQLView.as_view(graphiql=settings.DEBUG))
+    return csrf_exempt(
+        TalkGraphQLView.as_view(graphiql=settings.DEBUG, validation_rules=VALIDATION_RULES)
+    )
 
 
 # Origins in a CSP source list: scheme://host[:port], nothing a header could smuggle.
