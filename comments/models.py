@@ -105,6 +105,7 @@ class CommentStatus(models.TextChoices):
 
 
 VISIBLE_STATUSES = (CommentStatus.NONE, CommentStatus.APPROVED)
+HELD_STATUSES = (CommentStatus.PREMOD, CommentStatus.SYSTEM_WITHHELD)
 
 
 class CommentTag(models.TextChoices):

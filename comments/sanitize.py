@@ -8,7 +8,8 @@ import nh3
 
 # Bold, italic, blockquote, lists, links, line breaks and paragraphs; nothing else.
 ALLOWED_TAGS = frozenset({"b", "strong", "i", "em", "blockquote", "ul", "ol", "li", "a", "br", "p"})
-ALLOWED_ATTRIBUTES = {"a": {"href"}}
+# "*": nothing, else nh3 keeps its defaults (title, lang) on every tag.
+ALLOWED_ATTRIBUTES: dict[str, set[str]] = {"*": set(), "a": {"href"}}
 ALLOWED_URL_SCHEMES = frozenset({"http", "https", "mailto"})
 LINK_REL = "nofollow ugc"
 

@@ -17,7 +17,7 @@ from django.db.models import F, Q, QuerySet, Window
 from django.db.models.functions import RowNumber
 
 from comments.errors import InvalidID
-from comments.models import VISIBLE_STATUSES, Comment, Site, Story
+from comments.models import HELD_STATUSES, VISIBLE_STATUSES, Comment, Site, Story
 from moderation.models import Profile
 
 
@@ -129,11 +129,11 @@ def comment_visibility_q(*, viewer: Profile | None) -> Q:
     """Return the filter of comments ``viewer`` may read in a stream.
 
     Readers see NONE and APPROVED comments; an author also sees their own held comments
-    (marked as awaiting review by the API).
+    (PREMOD, SYSTEM_WITHHELD: shown as awaiting review), never their rejected ones.
     """
     visible = Q(status__in=VISIBLE_STATUSES)
     if viewer is not None:
-        visible |= Q(author_id=viewer.pk)
+        visible |= Q(author_id=viewer.pk, status__in=HELD_STATUSES)
     return visible
 
 
@@ -253,16 +253,18 @@ def comment_ids_reacted(*, viewer: Profile | None, comment_ids: Iterable[uuid.UU
 
 
 def url_origin(url: str) -> str | None:
-    """Return ``scheme://host[:port]`` of an absolute http(s) URL, lower-cased, else None."""
+    """Return ``scheme://host[:port]`` of an absolute http(s) URL, lower-cased, else None
+    (also for a malformed port such as ``:99999`` or ``:x``)."""
     try:
         parts = urlsplit(url.strip())
+        port = parts.port
     except ValueError:
         return None
     if parts.scheme not in ("http", "https") or not parts.hostname:
         return None
     origin = f"{parts.scheme}://{parts.hostname}"
-    if parts.port:
-        origin += f":{parts.port}"
+    if port:
+        origin += f":{port}"
     return origin.lower()
 
 

@@ -140,9 +140,9 @@ def comment_create(
         NotAuthenticated, StoryNotFound, StoryClosed, ParentNotFound, CommentEmpty,
         CommentTooLong.
     """
-    profile = profile_ensure(user=author)
     clean = _clean_body(body)
     with transaction.atomic():
+        profile = profile_ensure(user=author)
         story = story_get_accepting(story_id=story_id)
         parent = None
         if parent_id is not None:
@@ -212,9 +212,9 @@ def comment_edit(*, comment_id: uuid.UUID, editor: AbstractBaseUser, body: str) 
         NotAuthenticated, CommentNotFound, NotAuthor, EditWindowExpired, StoryClosed,
         CommentEmpty, CommentTooLong.
     """
-    profile = profile_ensure(user=editor)
     clean = _clean_body(body)
     with transaction.atomic():
+        profile = profile_ensure(user=editor)
         comment = (
             Comment.objects.select_for_update()
             .select_related("story", "story__site")
@@ -267,8 +267,8 @@ def comment_reaction_create(*, comment_id: uuid.UUID, author: AbstractBaseUser) 
     Raises:
         NotAuthenticated, CommentNotFound, CommentNotVisible.
     """
-    profile = profile_ensure(user=author)
     with transaction.atomic():
+        profile = profile_ensure(user=author)
         comment = _visible_comment_for_update(comment_id=comment_id)
         _, created = CommentReaction.objects.get_or_create(comment=comment, author=profile)
         if created:
@@ -291,8 +291,8 @@ def comment_reaction_remove(*, comment_id: uuid.UUID, author: AbstractBaseUser) 
     Raises:
         NotAuthenticated, CommentNotFound.
     """
-    profile = profile_ensure(user=author)
     with transaction.atomic():
+        profile = profile_ensure(user=author)
         comment = Comment.objects.select_for_update().filter(pk=comment_id).first()
         if comment is None:
             raise CommentNotFound(field="commentID")
@@ -325,12 +325,12 @@ def comment_flag_create(
         NotAuthenticated, CommentNotFound, CommentNotVisible, FlagNoteRequired,
         AlreadyFlagged.
     """
-    profile = profile_ensure(user=reporter)
     reason = FlagReason(reason)
     note = note.strip()[:500]
     if reason == FlagReason.COMMENT_REPORTED_OTHER and not note:
         raise FlagNoteRequired(field="additionalDetails")
     with transaction.atomic():
+        profile = profile_ensure(user=reporter)
         comment = _visible_comment_for_update(comment_id=comment_id)
         if CommentFlag.objects.filter(comment=comment, reporter=profile).exists():
             raise AlreadyFlagged()

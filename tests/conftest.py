@@ -99,3 +99,22 @@ def graphql(graphql_for) -> GraphQL:
 def graphql_as_author(graphql_for, profile) -> GraphQL:
     """A GraphQL client signed in as ``profile``."""
     return graphql_for(profile)
+
+
+@pytest.fixture
+def record_calls(monkeypatch):
+    """Replace functions of a module with recorders; return the shared list of calls.
+
+    ``record_calls(services, "publish_comment_created")`` records
+    ``("publish_comment_created", kwargs)`` for each call, in order.
+    """
+    calls: list[tuple[str, dict[str, Any]]] = []
+
+    def record(module, *names: str) -> list[tuple[str, dict[str, Any]]]:
+        for name in names:
+            monkeypatch.setattr(
+                module, name, lambda _name=name, **kwargs: calls.append((_name, kwargs))
+            )
+        return calls
+
+    return record

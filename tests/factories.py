@@ -85,9 +85,7 @@ class CommentFactory(DjangoModelFactory):
     def _create(cls, model_class, *args, **kwargs):
         comment = super()._create(model_class, *args, **kwargs)
         if comment.status in VISIBLE_STATUSES:
-            Story.objects.filter(pk=comment.story_id).update(
-                comment_count=F("comment_count") + 1
-            )
+            Story.objects.filter(pk=comment.story_id).update(comment_count=F("comment_count") + 1)
             comment.story.refresh_from_db(fields=["comment_count"])
             if comment.parent is not None:
                 Comment.objects.filter(pk=comment.parent_id).update(

@@ -10,6 +10,7 @@ from comments.schema.context import decode_id, graphql_error, viewer_profile
 from comments.schema.types import CommentNode, StoryNode, UserNode
 from comments.selectors import comment_get_visible, story_get, story_get_by_url
 from comments.services import story_find_or_create
+from moderation.services import profile_ensure
 
 
 class CommentsQueries(graphene.ObjectType):
@@ -76,4 +77,8 @@ class CommentsQueries(graphene.ObjectType):
 
     @staticmethod
     def resolve_viewer(root, info):
-        return viewer_profile(info)
+        user = getattr(info.context, "user", None)
+        if user is None or not user.is_authenticated:
+            return None
+        # Users made outside sign-up (createsuperuser, a host site) get a profile now.
+        return viewer_profile(info) or profile_ensure(user=user)

@@ -166,7 +166,7 @@ def _prefetch_nested_replies(info, connection_field, parents) -> None:
         field_node, args = nested
         if args.get("after"):
             return
-        order = CommentOrder(enum_value(args.get("orderBy")) or CommentOrder.CREATED_AT_ASC.value)
+        order = CommentOrder(enum_value(args.get("order_by")) or CommentOrder.CREATED_AT_ASC.value)
         first = page_size(args.get("first"), default=talk_settings.DEFAULT_PAGE_SIZE)
         pending = [c.pk for c in level if _reply_cache_key(c.pk, order, first) not in cache]
         pages = comment_reply_pages(parent_ids=pending, viewer=viewer, order=order, first=first)
