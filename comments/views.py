@@ -122,9 +122,11 @@ def stream_page(request: HttpRequest) -> HttpResponse:
     )
     # The stream exists to be framed: CSP frame-ancestors replaces X-Frame-Options here.
     response.xframe_options_exempt = True
-    response["Content-Security-Policy"] = _stream_csp(
-        site=_stream_site(story_url=story_url, story_id=story_id), story_url=story_url
-    )
+    try:
+        site = _stream_site(story_url=story_url, story_id=story_id)
+    except ValueError:  # a malformed URL (e.g. a bad port); stream.js reports the error
+        site = None
+    response["Content-Security-Policy"] = _stream_csp(site=site, story_url=story_url)
     return response
 
 

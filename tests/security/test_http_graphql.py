@@ -12,7 +12,8 @@ def _nested_replies(levels: int) -> str:
     inner = "id"
     for _ in range(levels):
         inner = f"replies {{ edges {{ node {{ {inner} }} }} }}"
-    return f'{{ stream(storyURL: "https://news.example.com/a") {{ comments {{ edges {{ node {{ {inner} }} }} }} }} }}'
+    story = 'stream(storyURL: "https://news.example.com/a")'
+    return f"{{ {story} {{ comments {{ edges {{ node {{ {inner} }} }} }} }} }}"
 
 
 @pytest.mark.django_db
