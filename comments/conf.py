@@ -32,6 +32,19 @@ DEFAULTS: dict[str, Any] = {
         "moderation.phases.staff_approved",
         "moderation.phases.premod_story",
     ],
+    # Rate limits per operation and key kind ("user", "ip", "email"), in the syntax of
+    # the `limits` library. Coral's are stricter for comments (1 per 3 s); these allow a
+    # quick reply after a comment while stopping floods.
+    "RATE_LIMITS_ENABLED": True,
+    "RATE_LIMITS": {
+        "comment": {"user": "5 per minute;60 per hour", "ip": "20 per minute"},
+        "reaction": {"user": "30 per minute"},
+        "flag": {"user": "10 per minute"},
+        "sign_in": {"ip": "10 per 10 minutes", "email": "10 per 10 minutes"},
+        "sign_up": {"ip": "10 per 10 minutes"},
+    },
+    # Where counters live: memory:// (one process) or a redis:// URL (shared).
+    "RATE_LIMIT_STORAGE_URL": "memory://",
     # Username rules, from Coral: letters, digits, "_" and "."; 3 to 30 characters.
     "USERNAME_PATTERN": r"^[A-Za-z0-9_.]{3,30}$",
 }

@@ -45,6 +45,7 @@ from comments.models import (
     FlagReason,
     Story,
 )
+from comments.ratelimit import rate_limit_hit
 from comments.sanitize import sanitize_body, visible_text
 from comments.selectors import site_get_for_url, story_get, story_get_by_url, url_origin
 from moderation.models import Profile
@@ -137,12 +138,13 @@ def comment_create(
         The saved comment; its status comes from the moderation phases (NONE when none
         objects). A visible comment increments the story's and the parent's counters.
     Raises:
-        NotAuthenticated, StoryNotFound, StoryClosed, ParentNotFound, CommentEmpty,
-        CommentTooLong.
+        NotAuthenticated, RateLimited (TALK["RATE_LIMITS"]["comment"], per user and IP),
+        StoryNotFound, StoryClosed, ParentNotFound, CommentEmpty, CommentTooLong.
     """
     clean = _clean_body(body)
     with transaction.atomic():
         profile = profile_ensure(user=author)
+        rate_limit_hit(operation="comment", keys={"user": str(profile.pk), "ip": client_ip})
         story = story_get_accepting(story_id=story_id)
         parent = None
         if parent_id is not None:
@@ -265,10 +267,11 @@ def comment_reaction_create(*, comment_id: uuid.UUID, author: AbstractBaseUser) 
     Returns:
         The comment with its updated ``reaction_count``.
     Raises:
-        NotAuthenticated, CommentNotFound, CommentNotVisible.
+        NotAuthenticated, RateLimited, CommentNotFound, CommentNotVisible.
     """
     with transaction.atomic():
         profile = profile_ensure(user=author)
+        rate_limit_hit(operation="reaction", keys={"user": str(profile.pk)})
         comment = _visible_comment_for_update(comment_id=comment_id)
         _, created = CommentReaction.objects.get_or_create(comment=comment, author=profile)
         if created:
@@ -322,8 +325,8 @@ def comment_flag_create(
         reason: a :class:`~comments.models.FlagReason`; OTHER requires ``note``.
         note: free text, at most 500 characters.
     Raises:
-        NotAuthenticated, CommentNotFound, CommentNotVisible, FlagNoteRequired,
-        AlreadyFlagged.
+        NotAuthenticated, RateLimited, CommentNotFound, CommentNotVisible,
+        FlagNoteRequired, AlreadyFlagged.
     """
     reason = FlagReason(reason)
     note = note.strip()[:500]
@@ -331,6 +334,7 @@ def comment_flag_create(
         raise FlagNoteRequired(field="additionalDetails")
     with transaction.atomic():
         profile = profile_ensure(user=reporter)
+        rate_limit_hit(operation="flag", keys={"user": str(profile.pk)})
         comment = _visible_comment_for_update(comment_id=comment_id)
         if CommentFlag.objects.filter(comment=comment, reporter=profile).exists():
             raise AlreadyFlagged()

@@ -29,6 +29,7 @@ from comments.errors import (
     UsernameTaken,
 )
 from comments.models import ActionKind, Comment, CommentAction, CommentStatus, Story
+from comments.ratelimit import rate_limit_hit
 from moderation.models import Profile, Role
 from moderation.selectors import profile_get_for_user
 from realtime.publishers import publish_comment_status_updated
@@ -62,10 +63,12 @@ def account_sign_up(*, request: HttpRequest, email: str, password: str, username
             unique case-insensitively.
         password: checked by AUTH_PASSWORD_VALIDATORS.
     Raises:
-        EmailInvalid, EmailTaken, UsernameInvalid, UsernameTaken, PasswordInvalid.
+        RateLimited (per IP), EmailInvalid, EmailTaken, UsernameInvalid, UsernameTaken,
+        PasswordInvalid.
     """
     email = email.strip().lower()
     username = username.strip()
+    rate_limit_hit(operation="sign_up", keys={"ip": request.META.get("REMOTE_ADDR")})
     try:
         validate_email(email)
     except ValidationError as exc:
@@ -96,9 +99,14 @@ def account_sign_in(*, request: HttpRequest, email: str, password: str) -> Profi
     """Sign in with e-mail and password; start a session.
 
     Raises:
+        RateLimited: too many attempts from this IP or for this e-mail (10 per 10 min).
         InvalidCredentials: no such e-mail, wrong password, or inactive user (one error
             for all three, so e-mail addresses cannot be probed).
     """
+    rate_limit_hit(
+        operation="sign_in",
+        keys={"ip": request.META.get("REMOTE_ADDR"), "email": email.strip().lower()},
+    )
     user_model = get_user_model()
     match = user_model.objects.filter(email__iexact=email.strip()).first()
     user = None

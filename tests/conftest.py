@@ -10,6 +10,7 @@ import pytest
 from django.test import Client
 
 from comments.conf import talk_settings
+from comments.ratelimit import rate_limit_reset
 from moderation.models import Role
 from tests.factories import ProfileFactory, SiteFactory, StoryFactory
 
@@ -23,6 +24,7 @@ STORY_URL = f"https://{SITE_DOMAIN}/2024/05/city-council-votes"
 def _fresh_talk_settings():
     """Drop the cached TALK values around each test, so no override leaks between tests."""
     talk_settings.reload()
+    rate_limit_reset()
     yield
     talk_settings.reload()
 

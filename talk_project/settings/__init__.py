@@ -189,6 +189,8 @@ TALK = {
     "EDIT_WINDOW_SECONDS": env.int("TALK_EDIT_WINDOW_SECONDS", default=30),
     "MAX_COMMENT_CHARS": env.int("TALK_MAX_COMMENT_CHARS", default=5000),
     "REALTIME_ENABLED": env.bool("TALK_REALTIME_ENABLED", default=True),
+    "RATE_LIMITS_ENABLED": env.bool("TALK_RATE_LIMITS_ENABLED", default=True),
+    "RATE_LIMIT_STORAGE_URL": REDIS_URL or "memory://",
 }
 
 LOGGING = {
