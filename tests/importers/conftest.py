@@ -6,6 +6,7 @@ The exact numbers the tests assert were counted from the files with a separate s
 
 from __future__ import annotations
 
+import os
 from collections import Counter
 from pathlib import Path
 
@@ -14,7 +15,11 @@ import pytest
 from comments.models import Comment, CommentAction, CommentRevision, Site, Story
 from moderation.models import Profile
 
-DATA_DIR = Path(__file__).resolve().parents[3] / "shared" / "data"
+# The real exports sit in ../shared/data beside the checkout (as in CI);
+# TALK_SHARED_DATA points elsewhere.
+DATA_DIR = Path(
+    os.environ.get("TALK_SHARED_DATA", Path(__file__).resolve().parents[3] / "shared" / "data")
+)
 
 DISQUS_HEAD = (
     '<?xml version="1.0" encoding="utf-8"?>\n'
@@ -24,12 +29,15 @@ DISQUS_HEAD = (
 
 @pytest.fixture
 def data_file():
-    """Return the path of one of the shared exports; skip when it is not there."""
+    """Return the path of one of the shared exports; fail clearly when it is not there."""
 
     def get(name: str) -> Path:
         path = DATA_DIR / name
         if not path.exists():
-            pytest.skip(f"{path} is not available")
+            pytest.fail(
+                f"{path} is missing: the importer tests need ../shared/data beside the "
+                "checkout, or TALK_SHARED_DATA set to the folder holding the exports."
+            )
         return path
 
     return get
