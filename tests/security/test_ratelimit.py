@@ -111,3 +111,30 @@ def test_graphql_returns_rate_limited_as_data(graphql_as_author, story):
     assert codes[:5] == [[]] * 5
     assert codes[5][0]["code"] == "RATE_LIMITED"
     assert Comment.objects.count() == 5
+
+
+@pytest.mark.django_db
+def test_redis_storage_shares_counters_between_limiters(profile, story, settings):
+    # given: counters in the real Redis (as with REDIS_URL), as two processes would see them
+    import redis
+
+    url = "redis://127.0.0.1:6379/15"
+    try:
+        redis.Redis.from_url(url).ping()
+    except redis.ConnectionError:
+        pytest.fail("Redis is not running on 127.0.0.1:6379: start it (see .ci/run)")
+    settings.TALK = {
+        "RATE_LIMIT_STORAGE_URL": url,
+        "RATE_LIMITS": {"comment": {"user": "2 per minute"}},
+    }
+    from comments import ratelimit
+
+    ratelimit.rate_limit_reset()
+    comment_create(story_id=story.pk, author=profile.user, body="one")
+    # when: another process's limiter object (a fresh one over the same storage)
+    ratelimit._limiter.cache_clear()
+    comment_create(story_id=story.pk, author=profile.user, body="two")
+    # then: it saw the first hit
+    with pytest.raises(RateLimited):
+        comment_create(story_id=story.pk, author=profile.user, body="three")
+    ratelimit.rate_limit_reset()
