@@ -131,12 +131,9 @@ def stream_page(request: HttpRequest) -> HttpResponse:
 
 
 def demo_index(request: HttpRequest) -> HttpResponse:
-    """A demo newsroom front page listing stories with their comment counts."""
-    return render(
-        request,
-        "talk/demo_index.html",
-        {"stories": story_list(limit=100), "demo_article_url": _demo_article_url(request)},
-    )
+    """The demo front page: the demo article with its embedded stream, and the list of
+    stories (imported or created) with their comment counts."""
+    return _render_demo_article(request, stories=list(story_list(limit=100)))
 
 
 def demo_story(request: HttpRequest, story_id: UUID) -> HttpResponse:
@@ -150,12 +147,21 @@ def demo_story(request: HttpRequest, story_id: UUID) -> HttpResponse:
         {
             "title": story.title or story.url,
             "story_url": story.url,
+            "story_link": story.url if _safe_origin(story.url) else "",
             "domain": story.site.domain,
             "byline": story.author,
             "published_at": story.published_at or story.created_at,
             "is_local": False,
         },
     )
+
+
+def _safe_origin(url: str) -> str | None:
+    """``url_origin`` that treats a malformed URL (e.g. a bad port) as no origin."""
+    try:
+        return url_origin(url)
+    except ValueError:
+        return None
 
 
 def _demo_article_url(request: HttpRequest) -> str:
@@ -165,9 +171,14 @@ def _demo_article_url(request: HttpRequest) -> str:
 def demo_article(request: HttpRequest) -> HttpResponse:
     """A local demo article whose story the stream creates on first load (lazily).
 
-    Its canonical URL is this page's; lazy creation needs a site allowing this origin
-    (``manage.py setup_demo``), else the page says how to add one.
+    Its canonical URL is ``/demo/article`` on this host, also when shown at ``/``; lazy
+    creation needs a site allowing this origin (``manage.py setup_demo``), else the page
+    says how to add one.
     """
+    return _render_demo_article(request, stories=None)
+
+
+def _render_demo_article(request: HttpRequest, *, stories) -> HttpResponse:
     url = _demo_article_url(request)
     return render(
         request,
@@ -175,12 +186,14 @@ def demo_article(request: HttpRequest) -> HttpResponse:
         {
             "title": "City council approves a new plan for the riverside park",
             "story_url": url,
+            "story_link": url,
             "domain": request.get_host(),
             "byline": "Demo Newsroom staff",
             "published_at": None,
             "is_local": True,
             "site_missing": site_get_for_url(url=url) is None,
             "origin": url_origin(url),
+            "stories": stories,
         },
     )
 

@@ -1,0 +1,174 @@
+"""Browser tests: a real Talk server (``manage.py serve``) and Debian's Chromium.
+
+The server runs in a subprocess on its own SQLite data dir, so these tests never touch
+pytest-django's test database: they need no ``django_db`` marker and read everything back
+through HTTP, as a reader's browser would.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+DISQUS_EXPORT = Path("/work/shared/data/disqus-export-2023.xml")
+
+# Stories the tests need beyond the import: a closed one and a pre-moderated one, on the
+# Demo site. Written with the ORM in the server's own data dir before the server starts.
+EXTRA_STORIES = """
+from datetime import timedelta
+from django.utils import timezone
+from comments.models import Site, Story
+site = Site.objects.get(name="Demo")
+origin = site.allowed_origins[0]
+Story.objects.update_or_create(site=site, url=origin + "/demo/closed", defaults={
+    "title": "Closed story for the browser test",
+    "closed_at": timezone.now() - timedelta(days=1)})
+Story.objects.update_or_create(site=site, url=origin + "/demo/premod", defaults={
+    "title": "Pre-moderated story for the browser test", "premod_enabled": True})
+"""
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _server_env(data_dir: Path) -> dict[str, str]:
+    env = dict(os.environ)
+    # The deployable settings, not the test settings pytest-django exported to us.
+    env["DJANGO_SETTINGS_MODULE"] = "talk_project.settings"
+    env["TALK_DATA_DIR"] = str(data_dir)
+    env["DATABASE_URL"] = f"sqlite:///{data_dir / 'talk.sqlite3'}"
+    env["ALLOWED_HOSTS"] = "127.0.0.1,localhost"
+    env["DEBUG"] = "false"
+    for name in ("REDIS_URL", "CELERY_BROKER_URL", "SECRET_KEY"):
+        env.pop(name, None)
+    return env
+
+
+def _manage(env: dict[str, str], *args: str) -> None:
+    result = subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
+    if result.returncode != 0:
+        pytest.fail(
+            f"manage.py {' '.join(args)} failed ({result.returncode}):\n"
+            f"{result.stdout}\n{result.stderr}",
+            pytrace=False,
+        )
+
+
+def _wait_healthy(url: str, process: subprocess.Popen, log: Path, timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            pytest.fail(f"Talk server exited ({process.returncode}):\n{log.read_text()}")
+        try:
+            with urllib.request.urlopen(url + "/healthz", timeout=2) as response:
+                if response.status == 200:
+                    return
+        except OSError:
+            pass
+        time.sleep(0.2)
+    pytest.fail(f"Talk server not healthy after {timeout}s:\n{log.read_text()}")
+
+
+_SERVER_LOG: list[Path] = []
+
+
+@pytest.fixture(scope="package")
+def talk_server(tmp_path_factory) -> Iterator[str]:
+    """Start Talk on a free port with the Disqus export imported; yield its base URL."""
+    data_dir = tmp_path_factory.mktemp("talk-browser-data")
+    env = _server_env(data_dir)
+    port = _free_port()
+    base_url = f"http://127.0.0.1:{port}"
+    _manage(env, "migrate", "--no-input", "-v", "0")
+    _manage(env, "setup_demo", "--origin", base_url)
+    _manage(env, "import_comments", str(DISQUS_EXPORT), "--format", "disqus")
+    _manage(env, "shell", "-v", "0", "-c", EXTRA_STORIES)
+
+    log = data_dir / "server.log"
+    _SERVER_LOG.append(log)
+    with log.open("w") as log_file:
+        process = subprocess.Popen(
+            [sys.executable, "manage.py", "serve", "--host", "127.0.0.1", "--port", str(port)],
+            cwd=REPO,
+            env=env,
+            stdout=log_file,
+            stderr=subprocess.STDOUT,
+        )
+    try:
+        _wait_healthy(base_url, process, log)
+        yield base_url
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=5)
+
+
+@pytest.fixture(scope="package")
+def browser():
+    """One headless Debian Chromium for tests/browser (never ``playwright install``).
+
+    Package scope, not session: while Playwright's sync API runs, its event loop is the
+    main thread's running loop, which breaks ``async_to_sync`` in the tests that follow.
+    """
+    if not CHROMIUM.exists():
+        pytest.fail(
+            f"{CHROMIUM} is missing: install Debian's chromium: apt-get install chromium",
+            pytrace=False,
+        )
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page(browser, talk_server):
+    """A fresh page in its own context (own cookies), 1100x900, failing fast."""
+    context = browser.new_context(viewport={"width": 1100, "height": 900}, base_url=talk_server)
+    context.set_default_timeout(10_000)
+    page = context.new_page()
+    yield page
+    context.close()
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    """Attach the server's log to failing browser tests."""
+    outcome = yield
+    report = outcome.get_result()
+    if report.failed and _SERVER_LOG and item.get_closest_marker("browser"):
+        text = _SERVER_LOG[-1].read_text(errors="replace") if _SERVER_LOG[-1].exists() else ""
+        report.sections.append(("Talk server log (last 8000 chars)", text[-8000:]))
