@@ -50,8 +50,8 @@ test: install chromium ## Set up and run the whole test suite (SQLite; DATABASE_
 test-fast: install ## Run the suite without the browser and slow multi-process tests
 	$(PY) -m pytest -m "not browser and not slow" $(PYTEST_ARGS)
 
-test-postgres: install chromium ## Run the whole suite on the local PostgreSQL (127.0.0.1:5432)
-	DATABASE_URL=postgres://postgres@127.0.0.1:5432/talk $(PY) -m pytest $(PYTEST_ARGS)
+test-postgres: install ## Run the suite (browser tests aside) on the local PostgreSQL (127.0.0.1:5432)
+	DATABASE_URL=postgres://postgres@127.0.0.1:5432/talk $(PY) -m pytest -m "not browser" $(PYTEST_ARGS)
 
 lint: install ## Ruff lint and format check, migrations and GraphQL schema up to date
 	$(VENV)/bin/ruff check .

@@ -141,6 +141,10 @@ SESSION_ENGINE = "django.contrib.sessions.backends.db"
 SESSION_COOKIE_AGE = 90 * 24 * 3600  # Coral's default session duration: 90 days
 SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=False)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+# The stream runs in an iframe: when the newsroom's pages are on another site than Talk,
+# browsers only send its cookies with SameSite=None, which requires Secure (HTTPS).
+SESSION_COOKIE_SAMESITE = env.str("SESSION_COOKIE_SAMESITE", default="Lax")
+CSRF_COOKIE_SAMESITE = SESSION_COOKIE_SAMESITE
 LOGIN_URL = "/admin/login/"
 
 AUTH_PASSWORD_VALIDATORS = [
