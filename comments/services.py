@@ -261,6 +261,19 @@ def _visible_comment_for_update(*, comment_id: uuid.UUID) -> Comment:
     return comment
 
 
+def _reaction_count_changed(comment: Comment) -> None:
+    """Reload the counter after an F() update and publish it once committed."""
+    comment.refresh_from_db(fields=["reaction_count"])
+    transaction.on_commit(
+        partial(
+            publish_comment_reaction_updated,
+            comment_id=str(comment.pk),
+            story_id=str(comment.story_id),
+            reaction_count=comment.reaction_count,
+        )
+    )
+
+
 def comment_reaction_create(*, comment_id: uuid.UUID, author: AbstractBaseUser) -> Comment:
     """Add ``author``'s reaction to a visible comment; idempotent (one per pair).
 
@@ -276,15 +289,7 @@ def comment_reaction_create(*, comment_id: uuid.UUID, author: AbstractBaseUser) 
         _, created = CommentReaction.objects.get_or_create(comment=comment, author=profile)
         if created:
             Comment.objects.filter(pk=comment.pk).update(reaction_count=F("reaction_count") + 1)
-            comment.refresh_from_db(fields=["reaction_count"])
-            transaction.on_commit(
-                partial(
-                    publish_comment_reaction_updated,
-                    comment_id=str(comment.pk),
-                    story_id=str(comment.story_id),
-                    reaction_count=comment.reaction_count,
-                )
-            )
+            _reaction_count_changed(comment)
     return comment
 
 
@@ -304,15 +309,7 @@ def comment_reaction_remove(*, comment_id: uuid.UUID, author: AbstractBaseUser) 
             Comment.objects.filter(pk=comment.pk, reaction_count__gt=0).update(
                 reaction_count=F("reaction_count") - 1
             )
-            comment.refresh_from_db(fields=["reaction_count"])
-            transaction.on_commit(
-                partial(
-                    publish_comment_reaction_updated,
-                    comment_id=str(comment.pk),
-                    story_id=str(comment.story_id),
-                    reaction_count=comment.reaction_count,
-                )
-            )
+            _reaction_count_changed(comment)
     return comment
 
 
