@@ -147,7 +147,10 @@ class Comment(TimeStampedModel):
     # Denormalised counters, changed with F() by the services.
     reply_count = models.PositiveIntegerField(default=0, help_text="Visible direct replies.")
     reaction_count = models.PositiveIntegerField(default=0)
-    flag_count = models.PositiveIntegerField(default=0)
+    flag_count = models.PositiveIntegerField(default=0, help_text="All flags ever raised.")
+    open_flag_count = models.PositiveIntegerField(
+        default=0, help_text="Flags not yet resolved by a moderator's decision."
+    )
     external_id = models.CharField(max_length=255, null=True, blank=True, unique=True)
 
     class Meta:
@@ -157,6 +160,8 @@ class Comment(TimeStampedModel):
             models.Index(fields=["story", "parent", "reply_count"], name="talk_c_replies"),
             models.Index(fields=["story", "parent", "reaction_count"], name="talk_c_reactions"),
             models.Index(fields=["status", "created_at"], name="talk_c_status"),
+            models.Index(fields=["site", "status", "created_at"], name="talk_c_site_status"),
+            models.Index(fields=["open_flag_count", "status"], name="talk_c_reported"),
             models.Index(fields=["author", "created_at"], name="talk_c_author"),
         ]
 
@@ -205,6 +210,23 @@ class FlagReason(models.TextChoices):
     COMMENT_REPORTED_OTHER = "COMMENT_REPORTED_OTHER", "Other"
 
 
+class DetectedReason(models.TextChoices):
+    """Coral's system flags (COMMENT_FLAG_DETECTED_REASON plus NEW_COMMENTER).
+
+    Moderation phases record these as :class:`CommentFlag` rows without a reporter.
+    """
+
+    COMMENT_DETECTED_TOXIC = "COMMENT_DETECTED_TOXIC", "Toxic"
+    COMMENT_DETECTED_SPAM = "COMMENT_DETECTED_SPAM", "Spam"
+    COMMENT_DETECTED_LINKS = "COMMENT_DETECTED_LINKS", "Links"
+    COMMENT_DETECTED_BANNED_WORD = "COMMENT_DETECTED_BANNED_WORD", "Banned word"
+    COMMENT_DETECTED_SUSPECT_WORD = "COMMENT_DETECTED_SUSPECT_WORD", "Suspect word"
+    COMMENT_DETECTED_RECENT_HISTORY = "COMMENT_DETECTED_RECENT_HISTORY", "Recent history"
+    COMMENT_DETECTED_PREMOD_USER = "COMMENT_DETECTED_PREMOD_USER", "Pre-moderated user"
+    COMMENT_DETECTED_NEW_COMMENTER = "COMMENT_DETECTED_NEW_COMMENTER", "New commenter"
+    COMMENT_DETECTED_REPEAT_POST = "COMMENT_DETECTED_REPEAT_POST", "Repeat post"
+
+
 class CommentFlag(TimeStampedModel):
     """A report of a comment by a reader (or, later, by the system)."""
 
@@ -216,7 +238,7 @@ class CommentFlag(TimeStampedModel):
         on_delete=models.SET_NULL,
         related_name="flags",
     )
-    reason = models.CharField(max_length=48, choices=FlagReason.choices)
+    reason = models.CharField(max_length=48, choices=FlagReason.choices + DetectedReason.choices)
     note = models.TextField(blank=True, max_length=500)
     is_resolved = models.BooleanField(default=False)
 
@@ -235,6 +257,7 @@ class ActionKind(models.TextChoices):
     STATUS_CHANGED = "STATUS_CHANGED", "Status changed"
     FEATURED = "FEATURED", "Featured"
     UNFEATURED = "UNFEATURED", "Unfeatured"
+    FLAGS_RESOLVED = "FLAGS_RESOLVED", "Reports resolved"
     IMPORTED = "IMPORTED", "Imported"
 
 
@@ -253,6 +276,9 @@ class CommentAction(TimeStampedModel):
     from_status = models.CharField(max_length=16, choices=CommentStatus.choices, blank=True)
     to_status = models.CharField(max_length=16, choices=CommentStatus.choices, blank=True)
     reasons = models.JSONField(default=list, blank=True)
+    rejection_reason = models.CharField(
+        max_length=32, blank=True, help_text="Coral's REJECTION_REASON_CODE, when rejected."
+    )
     note = models.TextField(blank=True)
 
     class Meta:

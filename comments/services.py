@@ -338,5 +338,7 @@ def comment_flag_create(
         flag = CommentFlag.objects.create(
             comment=comment, reporter=profile, reason=reason, note=note
         )
-        Comment.objects.filter(pk=comment.pk).update(flag_count=F("flag_count") + 1)
+        Comment.objects.filter(pk=comment.pk).update(
+            flag_count=F("flag_count") + 1, open_flag_count=F("open_flag_count") + 1
+        )
     return flag
