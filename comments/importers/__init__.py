@@ -2,20 +2,15 @@
 
 Each format has a streaming parser yielding plain records and a service function
 (``import_disqus``, ``import_wordpress``); :func:`import_comments` detects the format
-and calls the right one. All share :class:`~comments.importers.base.ImportWriter`.
+and calls the right one. All share :class:`~comments.importers.writer.ImportWriter`.
 """
 
 from __future__ import annotations
 
-from comments.importers.base import (
-    CommentImportError,
-    ExportFile,
-    ImportSummary,
-    local_name,
-    sniff_root_element,
-)
 from comments.importers.disqus import import_disqus
+from comments.importers.records import CommentImportError, ImportSummary
 from comments.importers.wordpress import import_wordpress
+from comments.importers.xmlstream import ExportFile, local_name, sniff_root_element
 
 __all__ = [
     "FORMATS",

@@ -45,22 +45,19 @@ from collections.abc import Iterator
 from typing import IO
 from xml.etree.ElementTree import Element
 
-from comments.importers.base import (
+from comments.importers.records import (
     THREAD_DELETED,
     THREAD_NO_ID,
     CommentImportError,
-    ExportFile,
     ImportedAuthor,
     ImportedPost,
     ImportedThread,
     ImportSummary,
-    ImportWriter,
     bounded_key,
-    iter_xml,
-    local_name,
-    open_export,
     parse_iso_datetime,
 )
+from comments.importers.writer import ImportWriter
+from comments.importers.xmlstream import ExportFile, iter_xml, local_name, open_export
 from comments.models import CommentStatus
 
 __all__ = ["DISQUS_NAMESPACE", "DSQ_NAMESPACE", "import_disqus", "parse_disqus"]

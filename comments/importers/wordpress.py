@@ -26,7 +26,7 @@ https://github.com/WordPress/wordpress-develop), as read by the WordPress import
 The ``wp`` namespace is ``http://`` or ``https://wordpress.org/export/1.0/``, ``1.1/`` or
 ``1.2/``; any of them is accepted. WordPress.com writes ``<atom:link>`` without declaring
 the ``atom`` prefix; the stream is given the declaration on the fly (see
-:mod:`comments.importers.base`).
+:mod:`comments.importers.writer`).
 
 How it maps (decisions a newsroom would expect, checked by tests/importers):
 
@@ -63,22 +63,19 @@ from email.utils import parsedate_to_datetime
 from typing import IO
 from xml.etree.ElementTree import Element
 
-from comments.importers.base import (
+from comments.importers.records import (
     THREAD_NO_COMMENTS,
     CommentImportError,
-    ExportFile,
     ImportedAuthor,
     ImportedPost,
     ImportedThread,
     ImportSummary,
-    ImportWriter,
     bounded_key,
-    iter_xml,
     link_origin,
-    local_name,
-    open_export,
     parse_iso_datetime,
 )
+from comments.importers.writer import ImportWriter
+from comments.importers.xmlstream import ExportFile, iter_xml, local_name, open_export
 from comments.models import CommentStatus
 from comments.sanitize import plain_text_to_html
 

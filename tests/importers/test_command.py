@@ -8,7 +8,7 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from comments.importers import base
+from comments.importers import writer
 from comments.models import Comment, Site, Story
 from moderation.models import Profile
 from tests.importers.conftest import disqus_export, disqus_post, disqus_thread, snapshot
@@ -93,7 +93,7 @@ def test_forced_format_that_does_not_match(data_file):
 def test_malformed_file_changes_nothing(tmp_path, data_file, monkeypatch):
     # given: data already imported, and an export whose first records are fine (written
     # at once with batches of one, were they not checked first)
-    monkeypatch.setattr(base, "BATCH_SIZE", 1)
+    monkeypatch.setattr(writer, "BATCH_SIZE", 1)
     run(str(data_file("isso-disqus.xml")))
     before = snapshot()
     complete = disqus_export(
@@ -112,7 +112,7 @@ def test_malformed_file_changes_nothing(tmp_path, data_file, monkeypatch):
 
 @pytest.mark.django_db
 def test_malformed_wordpress_file_changes_nothing(tmp_path, data_file, monkeypatch):
-    monkeypatch.setattr(base, "BATCH_SIZE", 1)
+    monkeypatch.setattr(writer, "BATCH_SIZE", 1)
     complete = data_file("wordpress-theme-unit-test.xml").read_bytes()
     path = tmp_path / "truncated.xml"
     path.write_bytes(complete[: int(len(complete) * 0.9)])

@@ -17,9 +17,11 @@ from datetime import UTC, datetime
 
 import pytest
 
-from comments.importers import base
-from comments.importers.base import PROVISIONAL_DEPTH, ImportWriter, open_export
+from comments.importers import writer
 from comments.importers.disqus import import_disqus, parse_disqus
+from comments.importers.records import PROVISIONAL_DEPTH
+from comments.importers.writer import ImportWriter
+from comments.importers.xmlstream import open_export
 from comments.models import ActionKind, Comment, CommentAction, Site, Story
 from moderation.models import Profile
 from tests.factories import CommentFactory, SiteFactory, StoryFactory
@@ -340,7 +342,7 @@ def _out_of_order_export() -> bytes:
 @pytest.mark.parametrize("batch_size", [2, 500])
 @pytest.mark.django_db
 def test_replies_before_parents_missing_parents_and_cycles(monkeypatch, batch_size):
-    monkeypatch.setattr(base, "BATCH_SIZE", batch_size)
+    monkeypatch.setattr(writer, "BATCH_SIZE", batch_size)
 
     summary = import_disqus(file=io.BytesIO(_out_of_order_export()))
 

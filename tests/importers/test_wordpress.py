@@ -22,8 +22,9 @@ from datetime import UTC, datetime
 
 import pytest
 
-from comments.importers.base import CommentImportError, open_export
+from comments.importers.records import CommentImportError
 from comments.importers.wordpress import import_wordpress, parse_wordpress
+from comments.importers.xmlstream import open_export
 from comments.models import Comment, Story
 from moderation.models import Profile
 from tests.importers.conftest import assert_threading_consistent, comment, snapshot, statuses

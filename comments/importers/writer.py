@@ -1,4 +1,4 @@
-"""What every comment importer shares: records, streaming XML, and the one database writer.
+"""The one database writer shared by every comment importer.
 
 A format module (``disqus``, ``wordpress``) turns an export into a stream of plain
 records, :class:`ImportedThread` (becomes a :class:`~comments.models.Story`) and
@@ -35,27 +35,31 @@ replies, so they stay right when an import adds comments to a story that already
 
 from __future__ import annotations
 
-import hashlib
-import io
-import os
-import re
 import uuid
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
-from typing import IO, TypeVar
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import TypeVar
 from urllib.parse import urlsplit
-from xml.etree.ElementTree import Element, ParseError
 
-from defusedxml import DefusedXmlException
-from defusedxml.ElementTree import iterparse
 from django.db import IntegrityError, transaction
 from django.db.models import F, QuerySet
 from django.utils import timezone
 
-from comments.errors import TalkError
+from comments.importers.records import (
+    _COMMENT_REASON_FOR_THREAD,
+    _MAX_DEPTH,
+    BATCH_SIZE,
+    COMMENT_NO_ID,
+    COMMENT_THREAD_MISSING,
+    PROVISIONAL_DEPTH,
+    THREAD_NO_LINK,
+    ImportedPost,
+    ImportedThread,
+    ImportSummary,
+    _is_story_url,
+    _normalise_domain,
+)
 from comments.models import (
     VISIBLE_STATUSES,
     ActionKind,
@@ -66,399 +70,8 @@ from comments.models import (
     Story,
 )
 from comments.sanitize import sanitize_body
-from comments.selectors import site_get_for_url, url_origin
+from comments.selectors import site_get_for_url
 from moderation.models import Profile
-
-__all__ = [
-    "BATCH_SIZE",
-    "PROVISIONAL_DEPTH",
-    "CommentImportError",
-    "ExportFile",
-    "ImportSummary",
-    "ImportWriter",
-    "ImportedAuthor",
-    "ImportedPost",
-    "ImportedThread",
-    "bounded_key",
-    "iter_xml",
-    "link_origin",
-    "local_name",
-    "open_export",
-    "parse_iso_datetime",
-    "sniff_root_element",
-]
-
-#: Rows written per transaction.
-BATCH_SIZE = 500
-#: ``depth`` marking a reply stored before its parent was (see the module docstring).
-#: Real threads never get this deep; PositiveSmallIntegerField stops at 32767.
-PROVISIONAL_DEPTH = 30000
-_MAX_DEPTH = 32767
-_MAX_KEY = 255  # external_id max_length on Story, Comment and Profile
-_MAX_PROLOG = 1024 * 1024  # bytes read while looking for the root element
-
-# Reasons a thread/item made no story (ImportSummary.threads_skipped).
-THREAD_DELETED = "deleted"
-THREAD_NO_LINK = "no valid http(s) link"
-THREAD_NO_ID = "no id"
-THREAD_NO_COMMENTS = "no comments to import"
-# Reasons a post/comment was not imported (ImportSummary.comments_skipped).
-COMMENT_THREAD_DELETED = "thread deleted"
-COMMENT_THREAD_NO_LINK = "thread has no valid link"
-COMMENT_THREAD_MISSING = "thread missing from the export"
-COMMENT_NO_ID = "no id"
-_COMMENT_REASON_FOR_THREAD = {
-    THREAD_DELETED: COMMENT_THREAD_DELETED,
-    THREAD_NO_LINK: COMMENT_THREAD_NO_LINK,
-    THREAD_NO_ID: COMMENT_THREAD_MISSING,
-}
-
-# Prefixes that real exports use without declaring them: WordPress.com writes
-# <atom:link .../> into the channel of its WXR files with no xmlns:atom on <rss>, which a
-# namespace-aware parser rejects ("unbound prefix"). See some-programs/exitwp#14 and #16.
-_FALLBACK_NAMESPACES = {b"atom": b"http://www.w3.org/2005/Atom"}
-
-
-class CommentImportError(TalkError):
-    """The export cannot be imported: unreadable, malformed, or of an unknown format.
-
-    Raised before anything is written (every import checks the whole file first).
-    """
-
-    code = "IMPORT_FAILED"
-    default_message = "The file cannot be imported."
-
-
-@dataclass(frozen=True)
-class ImportedAuthor:
-    """A commenter as the export names them.
-
-    ``key`` becomes ``Profile.external_id`` (at most 255 chars, see :func:`bounded_key`);
-    ``name`` becomes the username of the unclaimed profile (cut to 100 chars).
-    """
-
-    key: str
-    name: str
-
-
-@dataclass(frozen=True)
-class ImportedThread:
-    """A comment thread (Disqus ``<thread>``, WordPress ``<item>``): a story to be.
-
-    ``key`` becomes ``Story.external_id``; ``url`` must be an absolute http(s) URL or the
-    thread is skipped; ``created_at`` is UTC-aware or None; ``skip_reason`` is set by the
-    parser for threads the source marks as gone (e.g. deleted).
-    """
-
-    key: str
-    url: str
-    title: str = ""
-    author: str = ""
-    created_at: datetime | None = None
-    is_closed: bool = False
-    skip_reason: str | None = None
-
-
-@dataclass(frozen=True)
-class ImportedPost:
-    """One comment of a thread, as the export has it.
-
-    ``key`` becomes ``Comment.external_id``; ``thread_key`` and ``parent_key`` refer to
-    other records by their keys; ``body`` is HTML from the source (the writer sanitises
-    it); ``status`` is a :class:`~comments.models.CommentStatus` value; ``created_at`` is
-    UTC-aware or None (then the import time).
-    """
-
-    key: str
-    thread_key: str
-    parent_key: str | None
-    author: ImportedAuthor | None
-    body: str
-    status: str
-    created_at: datetime | None = None
-    kind: str = "comment"
-
-
-@dataclass
-class ImportSummary:
-    """What an import did. Counts are of records of the export.
-
-    ``comments_by_status`` splits ``comments_imported`` by status;
-    ``replies_promoted`` counts replies imported as top-level comments because their
-    parent is not in the export (nor in the database) or is on another story;
-    ``threads_skipped``/``comments_skipped`` map a reason to a count.
-    """
-
-    source: str
-    sites_created: int = 0
-    stories_created: int = 0
-    stories_existing: int = 0
-    comments_imported: int = 0
-    comments_existing: int = 0
-    comments_by_status: Counter[str] = field(default_factory=Counter)
-    replies_promoted: int = 0
-    authors_created: int = 0
-    threads_skipped: Counter[str] = field(default_factory=Counter)
-    comments_skipped: Counter[str] = field(default_factory=Counter)
-
-    def merge(self, other: ImportSummary) -> None:
-        """Add ``other``'s counts to these."""
-        for name in (
-            "sites_created",
-            "stories_created",
-            "stories_existing",
-            "comments_imported",
-            "comments_existing",
-            "replies_promoted",
-            "authors_created",
-        ):
-            setattr(self, name, getattr(self, name) + getattr(other, name))
-        self.comments_by_status.update(other.comments_by_status)
-        self.threads_skipped.update(other.threads_skipped)
-        self.comments_skipped.update(other.comments_skipped)
-
-    def as_text(self) -> str:
-        """Render the summary the management command prints, one fact per line."""
-
-        def counts(counter: Counter[str]) -> str:
-            return ", ".join(f"{reason}: {n}" for reason, n in sorted(counter.items()))
-
-        statuses = counts(self.comments_by_status)
-        lines = [
-            f"Imported a {self.source} export.",
-            f"Sites: {self.sites_created} created",
-            f"Stories: {self.stories_created} created, {self.stories_existing} already present",
-            f"Comments: {self.comments_imported} imported"
-            + (f" ({statuses})" if statuses else "")
-            + f", {self.comments_existing} already present",
-            f"Replies imported as top-level comments (parent missing): {self.replies_promoted}",
-            f"Authors: {self.authors_created} created (unclaimed profiles)",
-            f"Threads skipped: {sum(self.threads_skipped.values())}"
-            + (f" ({counts(self.threads_skipped)})" if self.threads_skipped else ""),
-            f"Comments skipped: {sum(self.comments_skipped.values())}"
-            + (f" ({counts(self.comments_skipped)})" if self.comments_skipped else ""),
-        ]
-        return "\n".join(lines)
-
-
-# --- keys, dates and URLs -------------------------------------------------------------
-
-
-def bounded_key(key: str) -> str:
-    """Return ``key`` if it fits ``external_id`` (255 chars), else a stable hash of it.
-
-    The hash keeps the source prefix (``disqus:``, ``wordpress:``) so keys of different
-    sources never collide.
-    """
-    if len(key) <= _MAX_KEY:
-        return key
-    prefix = key.split(":", 1)[0]
-    return f"{prefix}:sha256:{hashlib.sha256(key.encode()).hexdigest()}"
-
-
-def parse_iso_datetime(value: str | None) -> datetime | None:
-    """Parse ``2013-10-10T19:20:29Z`` or ``2014-01-14 17:31:03`` (naive means UTC).
-
-    Returns:
-        A UTC-aware datetime, or None when ``value`` is empty, all zeros (WordPress's
-        ``0000-00-00 00:00:00``) or not a date.
-    """
-    value = (value or "").strip()
-    if not value or value.startswith("0000-00-00"):
-        return None
-    try:
-        parsed = datetime.fromisoformat(value)
-    except ValueError:
-        return None
-    if parsed.tzinfo is None:
-        return parsed.replace(tzinfo=UTC)
-    return parsed.astimezone(UTC)
-
-
-def link_origin(url: str) -> str | None:
-    """Return ``scheme://host[:port]`` of an absolute http(s) URL, else None.
-
-    :func:`comments.selectors.url_origin`, guarded: a malformed link in an export (a bad
-    port such as ``:99999`` raised ValueError there at one point) must skip its thread,
-    never stop the import halfway.
-    """
-    try:
-        return url_origin(url)
-    except ValueError:
-        return None
-
-
-def _is_story_url(url: str) -> bool:
-    return bool(url) and len(url) <= 2000 and link_origin(url) is not None
-
-
-def _normalise_domain(domain: str) -> str:
-    domain = domain.strip().lower()
-    try:
-        host = urlsplit(f"//{domain}").hostname
-    except ValueError:
-        host = None
-    if not domain or host != domain.split(":")[0] or "/" in domain:
-        raise CommentImportError(
-            f"{domain!r} is not a domain: give a host name such as news.example.com."
-        )
-    return domain
-
-
-# --- streaming XML --------------------------------------------------------------------
-
-
-def local_name(tag: str) -> str:
-    """Return the local part of an ElementTree tag (``{uri}name`` -> ``name``)."""
-    return tag.rsplit("}", 1)[-1]
-
-
-def _find_root_tag(head: bytes) -> tuple[int, int, bytes] | None:
-    """Return (start, end, qualified name) of the root start tag in ``head``.
-
-    ``end`` is the index of its closing ``>``. Returns None when ``head`` does not hold
-    the whole tag yet. Skips the XML declaration, processing instructions, comments and
-    a doctype.
-    """
-    pos = 0
-    while True:
-        lt = head.find(b"<", pos)
-        if lt < 0 or len(head) < lt + 4:
-            return None
-        if head.startswith(b"<?", lt):
-            end = head.find(b"?>", lt + 2)
-            if end < 0:
-                return None
-            pos = end + 2
-        elif head.startswith(b"<!--", lt):
-            end = head.find(b"-->", lt + 4)
-            if end < 0:
-                return None
-            pos = end + 3
-        elif head.startswith(b"<!", lt):
-            gt = head.find(b">", lt)
-            bracket = head.find(b"[", lt)
-            if 0 <= bracket < gt:  # internal subset: skip to "]>"
-                gt = head.find(b"]", bracket)
-                gt = head.find(b">", gt) if gt >= 0 else -1
-            if gt < 0:
-                return None
-            pos = gt + 1
-        else:
-            match = re.match(rb"<([^\s/>]+)", head[lt:])
-            if match is None:
-                return None
-            quote = 0
-            for index in range(lt + 1, len(head)):
-                char = head[index]
-                if quote:
-                    if char == quote:
-                        quote = 0
-                elif char in (0x22, 0x27):
-                    quote = char
-                elif char == 0x3E:
-                    return lt, index, match.group(1)
-            return None
-
-
-class _DeclaringReader(io.RawIOBase):
-    """A binary stream that adds declarations of undeclared well-known prefixes.
-
-    Reads until the root start tag is complete (at most 1 MiB), inserts
-    ``xmlns:atom="..."`` into it when the tag does not declare that prefix, then passes
-    the rest of the file through unchanged, chunk by chunk. ``root_name`` is the root
-    element's qualified name (None when no root element was found).
-    """
-
-    def __init__(self, raw: IO[bytes]) -> None:
-        super().__init__()
-        self._raw = raw
-        self._head: bytes | None = None
-        self.root_name: str | None = None
-
-    def _prime(self) -> None:
-        buffer = b""
-        found = None
-        while found is None and len(buffer) < _MAX_PROLOG:
-            chunk = self._raw.read(64 * 1024)
-            if not chunk:
-                break
-            buffer += chunk
-            found = _find_root_tag(buffer)
-        if found is not None:
-            start, end, qname = found
-            tag = buffer[start:end]
-            declarations = b"".join(
-                b' xmlns:%s="%s"' % (prefix, uri)
-                for prefix, uri in _FALLBACK_NAMESPACES.items()
-                if re.search(rb"\sxmlns:" + prefix + rb"\s*=", tag) is None
-            )
-            insert_at = start + 1 + len(qname)
-            buffer = buffer[:insert_at] + declarations + buffer[insert_at:]
-            self.root_name = qname.decode("utf-8", "replace")
-        self._head = buffer
-
-    def readable(self) -> bool:
-        return True
-
-    def read(self, size: int = -1) -> bytes:
-        if self._head is None:
-            self._prime()
-        assert self._head is not None
-        if self._head:
-            if size is None or size < 0:
-                data, self._head = self._head + self._raw.read(), b""
-            else:
-                data, self._head = self._head[:size], self._head[size:]
-            return data
-        return self._raw.read(size)
-
-
-ExportFile = str | os.PathLike[str] | IO[bytes]
-
-
-@contextmanager
-def open_export(file: ExportFile) -> Iterator[_DeclaringReader]:
-    """Open an export for one streaming pass; the importers make several.
-
-    Args:
-        file: a path, or a seekable binary file object (rewound to its start).
-    Raises:
-        CommentImportError: the file cannot be opened.
-    """
-    if isinstance(file, str | os.PathLike):
-        try:
-            handle = open(file, "rb")  # noqa: SIM115 - closed below
-        except OSError as exc:
-            raise CommentImportError(f"Cannot read {os.fspath(file)}: {exc.strerror}.")
-        with handle:
-            yield _DeclaringReader(handle)
-    else:
-        file.seek(0)
-        yield _DeclaringReader(file)
-
-
-def sniff_root_element(file: ExportFile) -> str | None:
-    """Return the qualified name of ``file``'s root element (e.g. ``rss``), None if none."""
-    with open_export(file) as stream:
-        stream.read(1)
-        return stream.root_name
-
-
-def iter_xml(stream: IO[bytes]) -> Iterator[tuple[str, Element]]:
-    """Yield ``("start"|"end", element)`` events of ``stream``, parsed safely.
-
-    Raises:
-        CommentImportError: the XML is malformed, or uses entities or external
-            references (refused by defusedxml).
-    """
-    try:
-        yield from iterparse(stream, events=("start", "end"))
-    except ParseError as exc:
-        raise CommentImportError(f"Malformed XML: {exc}.")
-    except DefusedXmlException as exc:
-        raise CommentImportError(f"Refused XML: {exc}.")
-
 
 # --- the writer -----------------------------------------------------------------------
 
