@@ -27,11 +27,39 @@ DEFAULTS: dict[str, Any] = {
     # Default and maximum page size of comment connections.
     "DEFAULT_PAGE_SIZE": 20,
     "MAX_PAGE_SIZE": 100,
-    # Ordered moderation phases run on new and edited comments (import strings).
+    # Ordered moderation phases run on new and edited comments (import strings). The first
+    # phase that returns a status decides it and ends the run; see moderation.phases for
+    # the rule and why this is Coral's order.
     "MODERATION_PHASES": [
+        "moderation.phases.repeat_post",
         "moderation.phases.staff_approved",
+        "moderation.phases.banned_words",
+        "moderation.phases.suspect_words",
+        "moderation.phases.toxicity",
+        "moderation.phases.recent_history",
+        "moderation.phases.spam",
+        "moderation.phases.links",
+        "moderation.phases.new_commenter",
+        "moderation.phases.premod_user",
         "moderation.phases.premod_story",
     ],
+    # External checks, switched on per site (SiteModerationSettings.spam_check_enabled /
+    # toxicity_check_enabled). They run inside the posting request, so the timeout is
+    # small; a check that fails or times out holds the comment (SYSTEM_WITHHELD).
+    # Akismet comment-check (spam): the API key; empty holds every checked comment.
+    "AKISMET_API_KEY": "",
+    # Akismet's "blog" parameter; empty: the comment's site, "https://<Site.domain>/".
+    "AKISMET_BLOG_URL": "",
+    # Akismet comment-check URL (overridable for tests and proxies).
+    "AKISMET_ENDPOINT": "https://rest.akismet.com/1.1/comment-check",
+    # Google Perspective (toxicity): the API key; empty holds every checked comment.
+    "PERSPECTIVE_API_KEY": "",
+    # Perspective comments:analyze URL (overridable for tests and proxies).
+    "PERSPECTIVE_ENDPOINT": "https://commentanalyzer.googleapis.com/v1alpha1/comments:analyze",
+    # TOXICITY summary score (0-1) above which a comment is held (Coral's default 80%).
+    "PERSPECTIVE_THRESHOLD": 0.8,
+    # Seconds each external call may take (httpx: connect, write, read and pool each).
+    "EXTERNAL_MODERATION_TIMEOUT_SECONDS": 2.0,
     # Rate limits per operation and key kind ("user", "ip", "email"), in the syntax of
     # the `limits` library. Coral's are stricter for comments (1 per 3 s); these allow a
     # quick reply after a comment while stopping floods.
@@ -47,6 +75,17 @@ DEFAULTS: dict[str, Any] = {
     "RATE_LIMIT_STORAGE_URL": "memory://",
     # Username rules, from Coral: letters, digits, "_" and "."; 3 to 30 characters.
     "USERNAME_PATTERN": r"^[A-Za-z0-9_.]{3,30}$",
+    # Story metadata scraper (tasks.scraper): fetch a lazily created story's page and fill
+    # its title, description, image, author, section and published date.
+    "SCRAPING_ENABLED": True,
+    # Seconds one scrape may take in all (connect, redirects, download); Coral: 10.
+    "SCRAPE_TIMEOUT_SECONDS": 10,
+    # Bytes of a page read at most; a larger page is not scraped (Coral: 10 MB).
+    "SCRAPE_MAX_BYTES": 5 * 1024 * 1024,
+    # User-Agent header of the scraper's requests.
+    "SCRAPE_USER_AGENT": "TalkForDjango-Scraper/1.0 (+comment metadata)",
+    # Days after publication (else creation) when commenting on a story closes; None: never.
+    "AUTO_CLOSE_AFTER_DAYS": None,
 }
 
 IMPORT_STRINGS = {"MODERATION_PHASES"}

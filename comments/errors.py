@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import TypedDict
 
 
@@ -138,3 +139,37 @@ class EmailInvalid(TalkError):
 class PasswordInvalid(TalkError):
     code = "PASSWORD_INVALID"
     default_message = "That password is too weak."
+
+
+class CommentingDisabled(TalkError):
+    """The site refuses new comments (``SiteModerationSettings.commenting_disabled``).
+
+    ``message`` is the site's own message when it set one.
+    """
+
+    code = "COMMENTING_DISABLED"
+    default_message = "Commenting is disabled on this site."
+
+
+class UserBanned(TalkError):
+    """The author is banned everywhere or from the story's site (Coral: USER_BANNED)."""
+
+    code = "USER_BANNED"
+    default_message = "Your account is banned from commenting."
+
+
+class UserSuspended(TalkError):
+    """The author is suspended until ``until`` (UTC-aware); Coral: USER_SUSPENDED.
+
+    The message names the end of the suspension and carries the moderator's message.
+    """
+
+    code = "USER_SUSPENDED"
+    default_message = "Your account is suspended from commenting."
+
+    def __init__(self, *, until: datetime, moderator_message: str = "") -> None:
+        self.until = until
+        text = f"Your account is suspended until {until.astimezone(UTC):%Y-%m-%d %H:%M} UTC."
+        if moderator_message.strip():
+            text = f"{text} {moderator_message.strip()}"
+        super().__init__(text)

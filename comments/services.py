@@ -49,13 +49,24 @@ from comments.ratelimit import rate_limit_hit
 from comments.sanitize import sanitize_body, visible_text
 from comments.selectors import site_get_for_url, story_get, story_get_by_url, url_origin
 from moderation.models import Profile
-from moderation.phases import PhaseContext, phases_initial_status
-from moderation.services import comment_status_set, profile_ensure
+from moderation.phases import (
+    PhaseContext,
+    PhaseResult,
+    phases_check_refusals,
+    phases_initial_status,
+)
+from moderation.selectors import comment_queues
+from moderation.services import (
+    comment_queue_events_dispatch,
+    comment_status_set,
+    profile_ensure,
+)
 from realtime.publishers import (
     publish_comment_created,
     publish_comment_edited,
     publish_comment_reaction_updated,
 )
+from tasks.services import story_scrape_schedule, webhook_event_dispatch
 
 
 def story_find_or_create(*, url: str, title: str = "") -> Story:
@@ -81,9 +92,17 @@ def story_find_or_create(*, url: str, title: str = "") -> Story:
     site = site_get_for_url(url=url)
     if site is None:
         raise SiteNotFound(field="storyURL")
+
     try:
         with transaction.atomic():
             story = Story.objects.create(site=site, url=url, title=title[:500])
+            # Jobs of a new story, sent once the row is committed (tasks app).
+            story_scrape_schedule(story=story)
+            webhook_event_dispatch(
+                event="STORY_CREATED",
+                site_id=site.pk,
+                data={"storyID": str(story.pk), "storyURL": story.url, "siteID": str(site.pk)},
+            )
     except IntegrityError:  # created concurrently by another request
         story = Story.objects.select_related("site").get(site=site, url=url)
     return story
@@ -129,22 +148,28 @@ def comment_create(
 ) -> Comment:
     """Post a comment (or a reply when ``parent_id`` is given) as ``author``.
 
+    The checks run in the order of ``moderation.phases``: length, refusals, rate limit,
+    then TALK["MODERATION_PHASES"], which decide the status before the first save. The
+    phases' system flags are written as ``CommentFlag`` rows without a reporter (counted
+    in ``flag_count`` and ``open_flag_count``) and every reason is listed on the CREATED
+    ``CommentAction`` (with ``rejection_reason`` when rejected).
+
     Args:
         body: HTML from the embed; sanitised to the allowlist of ``comments.sanitize``;
             at most TALK["MAX_COMMENT_CHARS"] visible characters.
         parent_id: a visible comment on the same story; any depth is allowed.
-        client_ip: recorded for rate limits and spam checks (later phases).
+        client_ip: used for the per-IP rate limit and sent to Akismet.
     Returns:
-        The saved comment; its status comes from the moderation phases (NONE when none
-        objects). A visible comment increments the story's and the parent's counters.
+        The saved comment with its status (NONE when no phase decided). A visible
+        comment increments the story's and the parent's counters.
     Raises:
-        NotAuthenticated, RateLimited (TALK["RATE_LIMITS"]["comment"], per user and IP),
-        StoryNotFound, StoryClosed, ParentNotFound, CommentEmpty, CommentTooLong.
+        NotAuthenticated, StoryNotFound, StoryClosed, ParentNotFound, CommentEmpty,
+        CommentTooLong, CommentingDisabled, UserBanned, UserSuspended, RateLimited
+        (TALK["RATE_LIMITS"]["comment"], per user and IP). Nothing is written then.
     """
     clean = _clean_body(body)
     with transaction.atomic():
         profile = profile_ensure(user=author)
-        rate_limit_hit(operation="comment", keys={"user": str(profile.pk), "ip": client_ip})
         story = story_get_accepting(story_id=story_id)
         parent = None
         if parent_id is not None:
@@ -162,18 +187,22 @@ def comment_create(
             depth=(parent.depth + 1) if parent else 0,
             body=clean,
         )
-        decision = phases_initial_status(
-            context=PhaseContext(comment=comment, story=story, author=profile)
-        )
+        context = PhaseContext(comment=comment, story=story, author=profile, client_ip=client_ip)
+        phases_check_refusals(context=context)
+        rate_limit_hit(operation="comment", keys={"user": str(profile.pk), "ip": client_ip})
+        decision = phases_initial_status(context=context)
         comment.status = decision.status
         comment.save()
         CommentRevision.objects.create(comment=comment, body=clean, created_at=comment.created_at)
+        _system_flags_record(comment=comment, decision=decision)
         CommentAction.objects.create(
             comment=comment,
             actor=profile,
             kind=ActionKind.CREATED,
             to_status=comment.status,
             reasons=decision.reasons,
+            rejection_reason=decision.rejection_reason,
+            note=decision.action_note,
         )
         if comment.is_visible:
             Story.objects.filter(pk=story.pk).update(comment_count=F("comment_count") + 1)
@@ -188,8 +217,66 @@ def comment_create(
                 status=comment.status,
             )
         )
+        _comment_created_webhooks_dispatch(comment=comment, story=story, decision=decision)
         transaction.on_commit(partial(signals.comment_posted.send, sender=Comment, comment=comment))
     return comment
+
+
+def _comment_created_webhooks_dispatch(
+    *, comment: Comment, story: Story, decision: PhaseResult
+) -> None:
+    """COMMENT_CREATED / COMMENT_REPLY_CREATED for published comments (as Coral), and the
+    moderation queues the new comment entered."""
+    data = {
+        "commentID": str(comment.pk),
+        "storyID": str(story.pk),
+        "storyURL": story.url,
+        "siteID": str(story.site_id),
+        "status": str(comment.status),
+    }
+    if comment.is_visible and comment.parent_id is None:
+        webhook_event_dispatch(event="COMMENT_CREATED", site_id=story.site_id, data=data)
+    elif comment.is_visible:
+        webhook_event_dispatch(
+            event="COMMENT_REPLY_CREATED",
+            site_id=story.site_id,
+            data={**data, "parentID": str(comment.parent_id), "ancestorIDs": comment.ancestor_ids},
+        )
+    comment_queue_events_dispatch(
+        comment=comment,
+        before=set(),
+        after=comment_queues(status=comment.status, open_flag_count=comment.open_flag_count),
+        reason=",".join(decision.reasons),
+    )
+
+
+def _system_flags_record(*, comment: Comment, decision: PhaseResult) -> None:
+    """Write the decision's system flags (no reporter) and count them on the comment.
+
+    A reason that already has an open system flag on the comment (an edit finding the
+    same thing again) is not flagged twice.
+    """
+    reasons = decision.flags
+    if not reasons:
+        return
+    already = set(
+        CommentFlag.objects.filter(
+            comment=comment, reporter=None, is_resolved=False, reason__in=reasons
+        ).values_list("reason", flat=True)
+    )
+    new = [reason for reason in reasons if reason not in already]
+    if not new:
+        return
+    CommentFlag.objects.bulk_create(
+        CommentFlag(
+            comment=comment, reporter=None, reason=reason, note=decision.notes.get(reason, "")
+        )
+        for reason in new
+    )
+    Comment.objects.filter(pk=comment.pk).update(
+        flag_count=F("flag_count") + len(new), open_flag_count=F("open_flag_count") + len(new)
+    )
+    comment.refresh_from_db(fields=["flag_count", "open_flag_count"])
 
 
 def comment_can_edit(
@@ -208,11 +295,21 @@ def comment_edit(*, comment_id: uuid.UUID, editor: AbstractBaseUser, body: str) 
     """Replace the body of ``editor``'s own comment within TALK["EDIT_WINDOW_SECONDS"].
 
     Keeps the previous body as a :class:`~comments.models.CommentRevision`, sets
-    ``edited_at``, re-runs the moderation phases (a held edit hides the comment).
+    ``edited_at``, and re-runs the refusals and the moderation phases (``is_edit``):
+    new system flags are written as on creation (an open flag of the same reason is not
+    repeated) and the EDITED action lists the reasons. The status then changes through
+    ``comment_status_set`` (counters, audit, event):
+
+    - a phase decided a status: that status (a banned word rejects, with rejection
+      reason BANNED_WORD; a hold hides the comment);
+    - no phase decided: an APPROVED comment goes back to NONE (the approval was of the
+      previous text; Coral does the same), a held comment stays held (a clean edit never
+      releases what a rule or a moderator held back; unlike Coral).
 
     Raises:
-        NotAuthenticated, CommentNotFound, NotAuthor, EditWindowExpired, StoryClosed,
-        CommentEmpty, CommentTooLong.
+        NotAuthenticated, CommentNotFound, NotAuthor, EditWindowExpired, CommentEmpty,
+        CommentTooLong, StoryClosed, CommentingDisabled, UserBanned, UserSuspended.
+        Nothing is written then.
     """
     clean = _clean_body(body)
     with transaction.atomic():
@@ -229,20 +326,35 @@ def comment_edit(*, comment_id: uuid.UUID, editor: AbstractBaseUser, body: str) 
             raise NotAuthor()
         if not comment_can_edit(comment=comment, profile=profile):
             raise EditWindowExpired()
-        if comment.story.is_closed():
-            raise StoryClosed()
         now = timezone.now()
         comment.body = clean
+        context = PhaseContext(
+            comment=comment, story=comment.story, author=profile, is_edit=True, now=now
+        )
+        phases_check_refusals(context=context)
+        decision = phases_initial_status(context=context)
         comment.edited_at = now
         comment.save(update_fields=["body", "edited_at"])
         CommentRevision.objects.create(comment=comment, body=clean, created_at=now)
-        CommentAction.objects.create(comment=comment, actor=profile, kind=ActionKind.EDITED)
-        decision = phases_initial_status(
-            context=PhaseContext(comment=comment, story=comment.story, author=profile, is_edit=True)
+        CommentAction.objects.create(
+            comment=comment,
+            actor=profile,
+            kind=ActionKind.EDITED,
+            reasons=decision.reasons,
+            note=decision.action_note,
         )
-        if decision.status != CommentStatus.NONE and decision.status != comment.status:
+        _system_flags_record(comment=comment, decision=decision)
+        status = decision.status
+        if status == CommentStatus.NONE and comment.status != CommentStatus.APPROVED:
+            status = comment.status
+        if status != comment.status:
             comment = comment_status_set(
-                comment=comment, status=decision.status, actor=None, reasons=decision.reasons
+                comment=comment,
+                status=status,
+                actor=None,
+                reasons=decision.reasons,
+                rejection_reason=decision.rejection_reason,
+                note=decision.action_note,
             )
         transaction.on_commit(
             partial(
@@ -340,5 +452,13 @@ def comment_flag_create(
         )
         Comment.objects.filter(pk=comment.pk).update(
             flag_count=F("flag_count") + 1, open_flag_count=F("open_flag_count") + 1
+        )
+        comment_queue_events_dispatch(
+            comment=comment,
+            before=comment_queues(status=comment.status, open_flag_count=comment.open_flag_count),
+            after=comment_queues(
+                status=comment.status, open_flag_count=comment.open_flag_count + 1
+            ),
+            reason=str(reason),
         )
     return flag

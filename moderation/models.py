@@ -251,3 +251,18 @@ class SiteModerationSettings(models.Model):
     class Meta:
         verbose_name = "site moderation settings"
         verbose_name_plural = "site moderation settings"
+
+    def clean(self) -> None:
+        """Refuse switching on an external check whose API key is not configured: every
+        comment would be held as "check unavailable"."""
+        from django.core.exceptions import ValidationError
+
+        from comments.conf import talk_settings
+
+        errors = {}
+        if self.spam_check_enabled and not talk_settings.AKISMET_API_KEY:
+            errors["spam_check_enabled"] = "Set TALK['AKISMET_API_KEY'] first."
+        if self.toxicity_check_enabled and not talk_settings.PERSPECTIVE_API_KEY:
+            errors["toxicity_check_enabled"] = "Set TALK['PERSPECTIVE_API_KEY'] first."
+        if errors:
+            raise ValidationError(errors)

@@ -1,3 +1,9 @@
-"""Websocket routes. The graphql-transport-ws consumer arrives with the realtime issue."""
+"""Websocket routes: GraphQL over graphql-transport-ws at /api/graphql/live."""
 
-websocket_urlpatterns: list = []
+from django.urls import path
+
+from realtime.consumers import GraphQLTransportWSConsumer
+
+websocket_urlpatterns = [
+    path("api/graphql/live", GraphQLTransportWSConsumer.as_asgi(), name="graphql-live"),
+]

@@ -4,14 +4,21 @@ import graphene
 
 from comments.schema.mutations import CommentsMutations
 from comments.schema.queries import CommentsQueries
+from moderation.schema.mutations import ModerationMutations
+from moderation.schema.queries import ModerationQueries
+from realtime.schema.subscriptions import RealtimeSubscriptions
 
 
-class Query(CommentsQueries, graphene.ObjectType):
+class Query(CommentsQueries, ModerationQueries, graphene.ObjectType):
     pass
 
 
-class Mutation(CommentsMutations, graphene.ObjectType):
+class Mutation(CommentsMutations, ModerationMutations, graphene.ObjectType):
     pass
 
 
-schema = graphene.Schema(query=Query, mutation=Mutation)
+class Subscription(RealtimeSubscriptions, graphene.ObjectType):
+    pass
+
+
+schema = graphene.Schema(query=Query, mutation=Mutation, subscription=Subscription)

@@ -1,3 +1,5 @@
+"""Celery tasks and their plumbing, and the in-process worker of the embedded default."""
+
 from django.apps import AppConfig
 
 
@@ -6,3 +8,8 @@ class TasksConfig(AppConfig):
     label = "talk_tasks"
     verbose_name = "Talk: jobs"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from tasks import monitoring
+
+        monitoring.connect()

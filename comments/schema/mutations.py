@@ -66,8 +66,10 @@ class CreateCommentInput(graphene.InputObjectType):
 
 
 class CreateComment(TalkMutation):
-    """Post a top-level comment. Errors: NOT_AUTHENTICATED, STORY_NOT_FOUND, STORY_CLOSED,
-    COMMENT_BODY_EMPTY, COMMENT_BODY_TOO_LONG, INVALID_ID."""
+    """Post a top-level comment; its status comes from the moderation phases (readers see
+    it at once unless held). Errors: NOT_AUTHENTICATED, STORY_NOT_FOUND, STORY_CLOSED,
+    COMMENTING_DISABLED, USER_BANNED, USER_SUSPENDED, RATE_LIMITED, COMMENT_BODY_EMPTY,
+    COMMENT_BODY_TOO_LONG, INVALID_ID."""
 
     class Arguments:
         input = CreateCommentInput(required=True)
@@ -121,7 +123,9 @@ class EditCommentInput(graphene.InputObjectType):
 
 class EditComment(TalkMutation):
     """Edit your own comment within TALK['EDIT_WINDOW_SECONDS'] (default 30 s); the old
-    body is kept as a revision. Errors: NOT_AUTHOR, EDIT_WINDOW_EXPIRED, ..."""
+    body is kept as a revision and the moderation phases run again. Errors: NOT_AUTHOR,
+    EDIT_WINDOW_EXPIRED, STORY_CLOSED, COMMENTING_DISABLED, USER_BANNED, USER_SUSPENDED,
+    COMMENT_BODY_EMPTY, COMMENT_BODY_TOO_LONG, COMMENT_NOT_FOUND, INVALID_ID."""
 
     class Arguments:
         input = EditCommentInput(required=True)

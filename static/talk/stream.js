@@ -1,7 +1,8 @@
 // Talk comment stream: the page inside the embed's iframe.
 //
 // It loads the story over GraphQL (fetch, same origin, CSRF token from the `csrftoken`
-// cookie), renders threads from <template>s in stream.html, and tells the host page its
+// cookie), renders threads from <template>s in stream.html, follows the story live over a
+// WebSocket (GraphQL subscriptions, graphql-transport-ws), and tells the host page its
 // height with postMessage. Bodies are sanitised HTML from the API and the only thing ever
 // assigned to innerHTML; everything else goes through textContent. No inline handlers.
 
@@ -10,6 +11,7 @@ const config = {
   storyURL: root.dataset.storyUrl || null,
   storyID: root.dataset.storyId || null,
   graphqlURL: root.dataset.graphqlUrl,
+  liveURL: root.dataset.liveUrl,
   maxChars: Number(root.dataset.maxChars) || 5000,
 };
 const PAGE_SIZE = 20;
@@ -31,8 +33,10 @@ const state = {
   orderBy: "CREATED_AT_DESC",
   endCursor: null,
   hasNextPage: false,
-  comments: new Map(), // id -> {data, el, refs, repliesCursor, repliesHasNext, loadedReplies, fetchedReplies}
+  comments: new Map(), // id -> {data, el, refs, repliesCursor, repliesHasNext, loadedReplies, fetchedReplies, newReplies}
   openForm: null, // {el, close} of the inline reply/edit/report form
+  newComments: new Map(), // id -> data of top-level comments that arrived live, not shown yet
+  live: { cursor: null, createdAt: null }, // the newest comment seen: where a resume starts
 };
 
 // ---------------------------------------------------------------------------------------
@@ -67,6 +71,7 @@ query TalkStream($storyURL: String, $storyID: ID, $orderBy: COMMENT_SORT, $after
       pageInfo { hasNextPage endCursor }
       nodes { ${COMMENT_FIELDS} ${repliesSelection(PREFETCH_LEVELS)} }
     }
+    latest: comments(first: 1, orderBy: CREATED_AT_DESC) { edges { cursor node { createdAt } } }
   }
 }`;
 
@@ -84,9 +89,11 @@ query TalkReplies($id: ID!, $after: String, $first: Int) {
 const ERRORS = "errors { code message field }";
 const MUTATIONS = {
   createComment: `mutation TalkCreateComment($input: CreateCommentInput!) {
-    createComment(input: $input) { ${ERRORS} comment { ${COMMENT_FIELDS} } } }`,
+    createComment(input: $input) { ${ERRORS}
+      comment { ${COMMENT_FIELDS} story { commentCounts { totalPublished } } } } }`,
   createCommentReply: `mutation TalkCreateReply($input: CreateCommentReplyInput!) {
-    createCommentReply(input: $input) { ${ERRORS} comment { ${COMMENT_FIELDS} } } }`,
+    createCommentReply(input: $input) { ${ERRORS}
+      comment { ${COMMENT_FIELDS} story { commentCounts { totalPublished } } } } }`,
   editComment: `mutation TalkEditComment($input: EditCommentInput!) {
     editComment(input: $input) { ${ERRORS} comment { ${COMMENT_FIELDS} } } }`,
   createCommentReaction: `mutation TalkReact($input: CommentIDInput!) {
@@ -443,7 +450,10 @@ function renderCommentState(entry) {
 function renderComment(data) {
   const el = cloneTemplate("talk-comment-template");
   const refs = refsOf(el);
-  const entry = { data, el, refs, repliesCursor: null, repliesHasNext: false, loadedReplies: 0, fetchedReplies: false };
+  const entry = {
+    data, el, refs, repliesCursor: null, repliesHasNext: false, loadedReplies: 0, fetchedReplies: false,
+    newReplies: new Map(), // id -> data of replies that arrived live, not shown yet
+  };
   state.comments.set(data.id, entry);
   el.dataset.id = data.id;
   el.dataset.depth = String(data.depth);
@@ -559,6 +569,8 @@ function renderComposer() {
 function renderPage(connection, { append }) {
   if (!append) {
     state.comments.clear();
+    state.newComments.clear();
+    updateNewComments();
     page.comments.replaceChildren();
   }
   for (const data of connection.nodes) {
@@ -580,6 +592,8 @@ async function loadStream({ after = null } = {}) {
   if (!data.stream) throw new Error("This story could not be found.");
   state.viewer = data.viewer;
   state.story = data.stream;
+  const [latest] = data.stream.latest.edges;
+  if (latest) noteSeen(latest.node, latest.cursor);
   return data.stream.comments;
 }
 
@@ -593,6 +607,7 @@ async function reload({ focus } = {}) {
     renderAccount();
     renderComposer();
     renderPage(connection, { append: false });
+    startLive();
     if (focus) focus();
   } catch (error) {
     page.fatal.textContent = `Comments are unavailable: ${error.message}`;
@@ -604,13 +619,17 @@ async function reload({ focus } = {}) {
 }
 
 function insertTopLevel(data) {
-  const el = renderComment(data);
-  const atEnd = state.orderBy === "CREATED_AT_ASC" && !state.hasNextPage;
-  if (atEnd) page.comments.append(el);
-  else page.comments.prepend(el);
-  el.classList.add("talk-comment--new");
-  page.empty.hidden = true;
-  page.toolbar.hidden = false;
+  // Its live update may have come first: never show a comment twice.
+  forgetNew(state.newComments, data.id, updateNewComments);
+  if (!state.comments.has(data.id)) {
+    const el = renderComment(data);
+    const atEnd = state.orderBy === "CREATED_AT_ASC" && !state.hasNextPage;
+    if (atEnd) page.comments.append(el);
+    else page.comments.prepend(el);
+    el.classList.add("talk-comment--new");
+    page.empty.hidden = true;
+    page.toolbar.hidden = false;
+  }
   afterPost(data);
 }
 
@@ -618,7 +637,9 @@ function afterPost(data) {
   if (HELD_STATUSES.has(data.status)) {
     announce("Your comment was submitted and is awaiting review.");
   } else {
-    state.story.commentCounts.totalPublished += 1;
+    // The server's count includes this comment; a live update may have brought a newer one.
+    const counts = state.story.commentCounts;
+    counts.totalPublished = Math.max(counts.totalPublished, data.story.commentCounts.totalPublished);
     renderHeader();
     announce("Your comment was posted.");
   }
@@ -650,15 +671,19 @@ function startReply(entry) {
         storyID: state.story.id, parentID: entry.data.id, body,
       });
       closeOpenForm();
-      const child = renderComment(comment);
-      if (comment.depth > MAX_INDENT_DEPTH) setInReply(state.comments.get(comment.id), entry.data.id);
-      child.classList.add("talk-comment--new");
-      entry.refs.replies.append(child);
-      if (!HELD_STATUSES.has(comment.status)) {
-        entry.data.replyCount += 1;
-        entry.loadedReplies += 1;
+      // Its live update may have come first: never show a reply twice.
+      forgetNew(entry.newReplies, comment.id, () => updateNewReplies(entry));
+      if (!state.comments.has(comment.id)) {
+        const child = renderComment(comment);
+        if (comment.depth > MAX_INDENT_DEPTH) setInReply(state.comments.get(comment.id), entry.data.id);
+        child.classList.add("talk-comment--new");
+        entry.refs.replies.append(child);
+        if (!HELD_STATUSES.has(comment.status)) {
+          entry.data.replyCount += 1;
+          entry.loadedReplies += 1;
+        }
+        updateMoreReplies(entry);
       }
-      updateMoreReplies(entry);
       afterPost(comment);
       return true;
     },
@@ -796,6 +821,7 @@ root.addEventListener("click", (event) => {
   if (!button || !root.contains(button)) return;
   const action = button.dataset.action;
   if (action === "load-more") return void loadMore(button);
+  if (action === "show-new-comments") return void showNewComments();
   if (action === "sign-out") return void signOut();
   if (action === "auth-tab") return void selectAuthTab(button.dataset.tab);
   const item = button.closest(".talk-comment");
@@ -806,6 +832,7 @@ root.addEventListener("click", (event) => {
   else if (action === "report") startReport(entry);
   else if (action === "edit") startEdit(entry);
   else if (action === "more-replies") loadMoreReplies(entry, button);
+  else if (action === "new-replies") showNewReplies(entry);
 });
 
 page.sort.addEventListener("change", async () => {
@@ -847,6 +874,291 @@ for (const form of page.auth.querySelectorAll("form[data-form]")) {
     await reload({ focus: () => page["composer-slot"].querySelector("[contenteditable]")?.focus() });
     announce(`Signed in as ${viewer.username}.`);
   });
+}
+
+// ---------------------------------------------------------------------------------------
+// Live updates: GraphQL subscriptions over a plain WebSocket (graphql-transport-ws)
+//
+// New top-level comments wait behind "View N new comments" (newest first, as in Coral) or
+// are appended at the end (oldest first, once every page is loaded). New replies wait
+// behind "Show N new replies" under a thread whose replies are all shown; otherwise
+// "Show more replies" brings them. Edits and reaction counts apply at once. The socket
+// reconnects with backoff and resumes from the newest comment seen, so nothing posted
+// while it was down is lost; comments already on the page are never added twice.
+
+// No viewer-specific fields (viewerActionPresence): every reader shares one payload.
+const LIVE_COMMENT_FIELDS = `
+  id createdAt depth body status
+  author { id username }
+  replyCount
+  actionCounts { reaction { total } }
+  editing { edited editableUntil }
+  tags { code }
+  ancestorIds`;
+
+const LIVE_SUBSCRIPTIONS = {
+  entered: `subscription TalkCommentEntered($storyID: ID!, $after: String) {
+    commentEntered(storyID: $storyID, after: $after) {
+      cursor
+      comment { ${LIVE_COMMENT_FIELDS} story { commentCounts { totalPublished } } }
+    }
+  }`,
+  edited: `subscription TalkCommentEdited($storyID: ID!) {
+    commentEdited(storyID: $storyID) { comment { id body editing { edited editableUntil } } }
+  }`,
+  reactions: `subscription TalkCommentReactionUpdated($storyID: ID!) {
+    commentReactionUpdated(storyID: $storyID) { comment { id actionCounts { reaction { total } } } }
+  }`,
+};
+
+const LIVE_PROTOCOL = "graphql-transport-ws";
+const LIVE_NO_RETRY = new Set([4400, 4403, 4406, 4409]); // refused, or a bug: retrying won't help
+const LIVE_PING_MS = 25000;
+const LIVE_MAX_BACKOFF_MS = 30000;
+
+// One graphql-transport-ws connection; subscriptions are re-sent after each reconnect,
+// with their variables evaluated again (so a resume carries the latest cursor).
+class LiveSocket {
+  constructor(url) {
+    this.url = url;
+    this.subscriptions = new Map(); // id -> {query, variables(), next(payload), error(errors)}
+    this.socket = null;
+    this.ready = false;
+    this.attempt = 0;
+    this.pingTimer = null;
+  }
+
+  subscribe(id, query, handlers) {
+    this.subscriptions.set(id, { query, ...handlers });
+    if (this.ready) this.sendSubscribe(id);
+  }
+
+  restart(id) {
+    this.send({ id, type: "complete" });
+    if (this.ready) this.sendSubscribe(id);
+  }
+
+  open() {
+    const socket = new WebSocket(this.url, LIVE_PROTOCOL);
+    this.socket = socket;
+    this.ready = false;
+    root.dataset.live = "connecting";
+    socket.addEventListener("open", () => this.send({ type: "connection_init" }));
+    socket.addEventListener("message", (event) => this.receive(event.data));
+    socket.addEventListener("close", (event) => this.closed(socket, event.code));
+  }
+
+  send(message) {
+    if (this.socket && this.socket.readyState === WebSocket.OPEN) this.socket.send(JSON.stringify(message));
+  }
+
+  sendSubscribe(id) {
+    const { query, variables } = this.subscriptions.get(id);
+    this.send({ id, type: "subscribe", payload: { query, variables: variables() } });
+  }
+
+  receive(text) {
+    let message;
+    try {
+      message = JSON.parse(text);
+    } catch {
+      return;
+    }
+    const subscription = this.subscriptions.get(message.id);
+    if (message.type === "connection_ack") {
+      this.ready = true;
+      this.attempt = 0;
+      root.dataset.live = "open";
+      for (const id of this.subscriptions.keys()) this.sendSubscribe(id);
+      this.keepAlive();
+    } else if (message.type === "ping") {
+      this.send({ type: "pong" });
+    } else if (message.type === "pong") {
+      this.awaitingPong = false;
+    } else if (message.type === "next" && subscription) {
+      if (message.payload.errors) console.warn("Talk live update:", message.payload.errors);
+      if (message.payload.data) subscription.next(message.payload.data);
+    } else if (message.type === "error" && subscription) {
+      subscription.error(message.payload);
+    }
+  }
+
+  // A connection that answers no ping is dead even if the browser has not noticed.
+  keepAlive() {
+    window.clearInterval(this.pingTimer);
+    this.awaitingPong = false;
+    this.pingTimer = window.setInterval(() => {
+      if (this.awaitingPong) return void this.socket.close();
+      this.awaitingPong = true;
+      this.send({ type: "ping" });
+    }, LIVE_PING_MS);
+  }
+
+  closed(socket, code) {
+    if (socket !== this.socket) return;
+    this.ready = false;
+    window.clearInterval(this.pingTimer);
+    root.dataset.live = "closed";
+    if (LIVE_NO_RETRY.has(code)) return;
+    const backoff = Math.min(LIVE_MAX_BACKOFF_MS, 1000 * 2 ** this.attempt);
+    this.attempt += 1;
+    window.setTimeout(() => this.open(), backoff * (0.5 + Math.random() / 2));
+  }
+}
+
+let live = null;
+
+function startLive() {
+  if (live || !config.liveURL || !("WebSocket" in window)) return;
+  const url = new URL(config.liveURL, window.location.href);
+  url.protocol = url.protocol === "https:" ? "wss:" : "ws:";
+  live = new LiveSocket(url.href);
+  const storyID = () => state.story.id;
+  live.subscribe("entered", LIVE_SUBSCRIPTIONS.entered, {
+    variables: () => ({ storyID: storyID(), after: state.live.cursor }),
+    next: (data) => commentEntered(data.commentEntered),
+    error: (errors) => {
+      // Too much was missed to catch up comment by comment: reload, then follow again.
+      if (errors.some((e) => e.extensions && e.extensions.code === "RESUME_TOO_FAR")) {
+        state.live = { cursor: null, createdAt: null };
+        reload().then(() => live.restart("entered"));
+      } else {
+        console.warn("Talk live updates:", errors);
+      }
+    },
+  });
+  live.subscribe("edited", LIVE_SUBSCRIPTIONS.edited, {
+    variables: () => ({ storyID: storyID() }),
+    next: (data) => commentEdited(data.commentEdited.comment),
+    error: (errors) => console.warn("Talk live updates:", errors),
+  });
+  live.subscribe("reactions", LIVE_SUBSCRIPTIONS.reactions, {
+    variables: () => ({ storyID: storyID() }),
+    next: (data) => reactionUpdated(data.commentReactionUpdated.comment),
+    error: (errors) => console.warn("Talk live updates:", errors),
+  });
+  live.open();
+}
+
+// Remember the newest comment seen (by creation time): a resume starts after it.
+function noteSeen(comment, cursor) {
+  if (state.live.createdAt && Date.parse(comment.createdAt) < Date.parse(state.live.createdAt)) return;
+  state.live = { cursor, createdAt: comment.createdAt };
+}
+
+function forgetNew(pending, id, update) {
+  if (pending.delete(id)) update();
+}
+
+function commentEntered({ cursor, comment }) {
+  noteSeen(comment, cursor);
+  state.story.commentCounts = comment.story.commentCounts;
+  renderHeader();
+  const known = state.comments.get(comment.id);
+  if (known) {
+    // e.g. the viewer's own comment, shown as awaiting review, was just approved
+    known.data = { ...known.data, status: comment.status };
+    renderCommentState(known);
+    return;
+  }
+  if (!isShown(comment)) return;
+  const data = { ...comment, viewerActionPresence: { reaction: false, flag: false } };
+  const parentId = comment.ancestorIds[comment.ancestorIds.length - 1];
+  if (!parentId) return void topLevelEntered(data);
+  const parent = state.comments.get(parentId);
+  // Under a thread with replies still to load, "Show more replies" will bring it.
+  if (!parent || !parent.fetchedReplies || parent.repliesHasNext) return;
+  replyEntered(parent, data);
+}
+
+function topLevelEntered(data) {
+  if (state.orderBy === "CREATED_AT_ASC") {
+    if (state.hasNextPage) return; // "Load more comments" will bring it, in its place
+    showTopLevel(data, { atEnd: true });
+    announce("A new comment was added at the end.");
+  } else if (isOwn(data)) {
+    showTopLevel(data, { atEnd: false }); // the viewer's own, from this page or another
+  } else {
+    state.newComments.set(data.id, data);
+    updateNewComments();
+  }
+}
+
+function showTopLevel(data, { atEnd }) {
+  const el = renderComment(data);
+  el.classList.add("talk-comment--new");
+  if (atEnd) page.comments.append(el);
+  else page.comments.prepend(el);
+  page.empty.hidden = true;
+  page.toolbar.hidden = false;
+  startEditTimer();
+}
+
+function updateNewComments() {
+  const button = root.querySelector("[data-action=show-new-comments]");
+  const count = state.newComments.size;
+  button.hidden = count === 0;
+  button.textContent = `View ${plural(count, "new comment", "new comments")}`;
+}
+
+function showNewComments() {
+  const count = state.newComments.size;
+  for (const data of state.newComments.values()) {
+    // The newest arrived last and ends up on top.
+    if (!state.comments.has(data.id)) showTopLevel(data, { atEnd: false });
+  }
+  state.newComments.clear();
+  updateNewComments();
+  announce(`${plural(count, "new comment", "new comments")} shown.`);
+}
+
+function replyEntered(parent, data) {
+  if (isOwn(data)) return void showReply(parent, data);
+  parent.newReplies.set(data.id, data);
+  updateNewReplies(parent);
+}
+
+function showReply(entry, data) {
+  const child = renderComment(data);
+  if (data.depth > MAX_INDENT_DEPTH) setInReply(state.comments.get(data.id), entry.data.id);
+  child.classList.add("talk-comment--new");
+  entry.refs.replies.append(child);
+  entry.data.replyCount += 1;
+  entry.loadedReplies += 1;
+  updateMoreReplies(entry);
+  startEditTimer();
+}
+
+function updateNewReplies(entry) {
+  const button = entry.el.querySelector(":scope > [data-action=new-replies]");
+  const count = entry.newReplies.size;
+  button.hidden = count === 0;
+  button.textContent = `Show ${count} new ${count === 1 ? "reply" : "replies"}`;
+}
+
+function showNewReplies(entry) {
+  const count = entry.newReplies.size;
+  for (const data of entry.newReplies.values()) {
+    if (!state.comments.has(data.id)) showReply(entry, data);
+  }
+  entry.newReplies.clear();
+  updateNewReplies(entry);
+  announce(`${count === 1 ? "1 new reply" : `${count} new replies`} shown.`);
+}
+
+function commentEdited(comment) {
+  const entry = state.comments.get(comment.id);
+  if (!entry) return;
+  entry.data = { ...entry.data, body: comment.body, editing: comment.editing };
+  const editing = state.openForm && entry.refs.slot.contains(state.openForm.el);
+  if (!editing) renderCommentState(entry);
+}
+
+function reactionUpdated(comment) {
+  const entry = state.comments.get(comment.id);
+  if (!entry) return;
+  entry.data.actionCounts = comment.actionCounts;
+  renderReaction(entry);
 }
 
 // ---------------------------------------------------------------------------------------

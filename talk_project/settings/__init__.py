@@ -9,6 +9,7 @@ Environment variables (defaults in brackets):
     DATABASE_URL [sqlite:///<data>/talk.sqlite3]: any URL django-environ understands.
     REDIS_URL [unset]: enables the Redis cache, channel layer and Celery broker.
     CELERY_BROKER_URL [REDIS_URL, else sqla+sqlite:///<data>/jobs.sqlite3].
+    CELERY_VISIBILITY_TIMEOUT [3600]: seconds before Redis redelivers an unacked job.
     SECRET_KEY [generated once into <data>/secret_key].
     DEBUG [false]; ALLOWED_HOSTS [127.0.0.1,localhost,[::1]]; CSRF_TRUSTED_ORIGINS [].
     TALK_LAZY_STORY_CREATION [true]; TALK_EDIT_WINDOW_SECONDS [30];
@@ -173,20 +174,42 @@ WHITENOISE_AUTOREFRESH = DEBUG
 
 GRAPHENE = {"SCHEMA": "talk_project.schema.schema", "ATOMIC_MUTATIONS": False}
 
-# Celery (DESIGN.md §7): late acks, redelivery on worker loss, prefetch 1.
+# Celery (DESIGN.md §7, docs/jobs.md): late acks, redelivery on worker loss, prefetch 1.
 CELERY_BROKER_URL = env.str(
     "CELERY_BROKER_URL",
     default=REDIS_URL or f"sqla+sqlite:///{DATA_DIR / 'jobs.sqlite3'}",
 )
-CELERY_TASK_ACKS_LATE = True
-CELERY_TASK_REJECT_ON_WORKER_LOST = True
-CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+if CELERY_BROKER_URL.startswith(("sqla+sqlite:", "sqlite:")):
+    # The durable embedded queue: kombu's SQLAlchemy transport, fixed so that jobs of a
+    # killed process run again (tasks/broker.py). kombu takes a transport named in the URL
+    # only from its own aliases, hence the plain sqlite:// URL plus the transport setting.
+    CELERY_BROKER_URL = CELERY_BROKER_URL.removeprefix("sqla+")
+    CELERY_BROKER_TRANSPORT = "tasks.broker:Transport"
+CELERY_TASK_ACKS_LATE = True  # ack after the task returns: a killed worker's job is redelivered
+CELERY_TASK_REJECT_ON_WORKER_LOST = True  # a killed pool child re-queues rather than acks
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1  # hold no more unacked messages than can run
+# The longest task is the job probe (hold <= 60 s); the scraper and a webhook delivery stop
+# by their own deadlines (TALK["SCRAPE_TIMEOUT_SECONDS"], 10 s); auto-close is batched
+# updates. The longest countdown is a retry backoff (retry_backoff_max = 600 s). Redis
+# redelivers anything unacked for longer than the visibility timeout, so it must exceed
+# both; the hard time limit (prefork workers; the in-process thread pool has none) bounds
+# a stuck task well below it.
+CELERY_VISIBILITY_TIMEOUT = env.int("CELERY_VISIBILITY_TIMEOUT", default=3600)
+CELERY_TASK_TIME_LIMIT = 300
 if CELERY_BROKER_URL.startswith(("redis://", "rediss://", "sentinel://")):
-    # Longer than the longest task or countdown, else Redis redelivers it (Celery docs).
-    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": CELERY_VISIBILITY_TIMEOUT}
+    CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = True
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TIMEZONE = "UTC"
+# Scheduled jobs: `celery -A talk_project beat`, or the scheduler thread of `serve --jobs`.
+CELERY_BEAT_SCHEDULE = {
+    "talk-auto-close-stories": {
+        "task": "talk.tasks.auto_close_stories",
+        "schedule": 300.0,  # seconds; the task is a no-op while TALK AUTO_CLOSE_AFTER_DAYS is off
+    },
+}
+CELERY_BEAT_SCHEDULE_FILENAME = str(DATA_DIR / "celerybeat-schedule")
 
 TALK = {
     "LAZY_STORY_CREATION": env.bool("TALK_LAZY_STORY_CREATION", default=True),

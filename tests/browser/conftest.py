@@ -172,3 +172,77 @@ def pytest_runtest_makereport(item, call):
     if report.failed and _SERVER_LOG and item.get_closest_marker("browser"):
         text = _SERVER_LOG[-1].read_text(errors="replace") if _SERVER_LOG[-1].exists() else ""
         report.sections.append(("Talk server log (last 8000 chars)", text[-8000:]))
+
+
+# The moderation console (tests/browser/test_console.py): accounts made with the ORM in the
+# running server's data dir, since sign-up through the stream is rate-limited per IP.
+
+CONSOLE_PASSWORD = "lantern-quarry-otter-93"
+
+CONSOLE_ACCOUNTS = """
+from django.contrib.auth import get_user_model
+from moderation.models import Profile, Role
+from moderation.services import profile_role_set
+
+User = get_user_model()
+root = User.objects.create_superuser("console_admin", "console_admin@example.com", PASSWORD)
+admin = Profile.objects.create(user=root, username="console_admin", role=Role.ADMIN)
+user = User.objects.create_user("console_mod", "console_mod@example.com", PASSWORD)
+moderator = Profile.objects.create(user=user, username="console_mod")
+profile_role_set(profile=moderator, role=Role.MODERATOR, actor=admin)
+"""
+
+READER_SESSION = """
+from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+from django.contrib.auth import get_user_model
+from django.contrib.sessions.backends.db import SessionStore
+from moderation.models import Profile
+
+user = get_user_model().objects.create_user(USERNAME, USERNAME + "@example.com", PASSWORD)
+Profile.objects.create(user=user, username=USERNAME)
+session = SessionStore()
+session[SESSION_KEY] = str(user.pk)
+session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+session[HASH_SESSION_KEY] = user.get_session_auth_hash()
+session.create()
+print(session.session_key)
+"""
+
+
+@pytest.fixture(scope="package")
+def talk_shell(talk_server):
+    """Run Python in ``manage.py shell`` on the running server's data dir; return stdout."""
+    env = _server_env(_SERVER_LOG[-1].parent)
+
+    def run(code: str) -> str:
+        result = subprocess.run(
+            [sys.executable, "manage.py", "shell", "-v", "0", "-c", code],
+            cwd=REPO,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        if result.returncode != 0:
+            pytest.fail(f"manage.py shell failed:\n{result.stdout}\n{result.stderr}")
+        return result.stdout
+
+    return run
+
+
+@pytest.fixture(scope="package")
+def console_moderator(talk_shell) -> tuple[str, str]:
+    """(username, password) of a moderator of every site, made by an admin's role change."""
+    talk_shell(f"PASSWORD = {CONSOLE_PASSWORD!r}\n{CONSOLE_ACCOUNTS}")
+    return "console_mod", CONSOLE_PASSWORD
+
+
+@pytest.fixture
+def reader_session(talk_shell):
+    """Create a reader ``username`` and return the key of a signed-in session for them."""
+
+    def make(username: str) -> str:
+        code = f"USERNAME = {username!r}\nPASSWORD = {CONSOLE_PASSWORD!r}\n{READER_SESSION}"
+        return talk_shell(code).strip().splitlines()[-1]
+
+    return make

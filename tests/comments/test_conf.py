@@ -13,7 +13,19 @@ def test_defaults_apply_when_talk_sets_nothing(settings):
     assert talk_settings.EDIT_WINDOW_SECONDS == 30
     assert talk_settings.MAX_COMMENT_CHARS == 5000
     assert talk_settings.MAX_PAGE_SIZE == 100
-    assert [phases.staff_approved, phases.premod_story] == talk_settings.MODERATION_PHASES
+    assert [
+        phases.repeat_post,
+        phases.staff_approved,
+        phases.banned_words,
+        phases.suspect_words,
+        phases.toxicity,
+        phases.recent_history,
+        phases.spam,
+        phases.links,
+        phases.new_commenter,
+        phases.premod_user,
+        phases.premod_story,
+    ] == talk_settings.MODERATION_PHASES
 
 
 def test_missing_talk_setting_uses_defaults(settings):

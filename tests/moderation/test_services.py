@@ -16,7 +16,6 @@ from comments.errors import (
     UsernameTaken,
 )
 from comments.models import ActionKind, CommentAction, CommentStatus
-from moderation import services
 from moderation.models import Profile, Role
 from moderation.services import (
     account_sign_in,
@@ -25,6 +24,7 @@ from moderation.services import (
     comment_status_set,
     profile_ensure,
 )
+from moderation.services import comment_status as services
 from tests.factories import PASSWORD, CommentFactory, ProfileFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -83,7 +83,11 @@ def test_hiding_and_showing_a_reply_adjusts_counters_exactly(
         (ActionKind.STATUS_CHANGED, moderator_profile.pk, "NONE", "REJECTED"),
         (ActionKind.STATUS_CHANGED, moderator_profile.pk, "REJECTED", "APPROVED"),
     ]
-    ids = {"comment_id": str(reply.pk), "story_id": str(story.pk)}
+    ids = {
+        "comment_id": str(reply.pk),
+        "story_id": str(story.pk),
+        "actor_id": str(moderator_profile.pk),
+    }
     assert published == [
         ("publish_comment_status_updated", {**ids, "old_status": "NONE", "new_status": "REJECTED"}),
         (

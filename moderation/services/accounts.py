@@ -1,13 +1,8 @@
-"""Writes of the moderation app: profiles, local accounts, and every comment status change.
-
-After creation, a comment's status changes only here (STYLE.md rule 2), so counters, the
-audit log and realtime events stay consistent.
-"""
+"""Writes about identities: profiles and local accounts."""
 
 from __future__ import annotations
 
 import re
-from functools import partial
 
 from django.contrib.auth import authenticate, get_user_model, login, logout
 from django.contrib.auth.base_user import AbstractBaseUser
@@ -15,7 +10,6 @@ from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
-from django.db.models import F
 from django.http import HttpRequest
 
 from comments.conf import talk_settings
@@ -28,11 +22,9 @@ from comments.errors import (
     UsernameInvalid,
     UsernameTaken,
 )
-from comments.models import ActionKind, Comment, CommentAction, CommentStatus, Story
 from comments.ratelimit import rate_limit_hit
 from moderation.models import Profile, Role
 from moderation.selectors import profile_get_for_user
-from realtime.publishers import publish_comment_status_updated
 
 
 def profile_ensure(*, user: AbstractBaseUser) -> Profile:
@@ -121,60 +113,3 @@ def account_sign_in(*, request: HttpRequest, email: str, password: str) -> Profi
 def account_sign_out(*, request: HttpRequest) -> None:
     """End the session of the current viewer (a no-op when anonymous)."""
     logout(request)
-
-
-def _visible(status: str) -> bool:
-    return status in (CommentStatus.NONE, CommentStatus.APPROVED)
-
-
-def comment_status_set(
-    *,
-    comment: Comment,
-    status: str,
-    actor: Profile | None,
-    reasons: list[str] | None = None,
-    note: str = "",
-) -> Comment:
-    """Change ``comment``'s status, keep counters right, audit it, publish it.
-
-    A visible -> hidden change decrements the parent's ``reply_count`` and the story's
-    ``comment_count`` (and the reverse increments them). No-op when unchanged.
-
-    Returns:
-        The comment, refreshed.
-    """
-    with transaction.atomic():
-        locked = Comment.objects.select_for_update().get(pk=comment.pk)
-        previous = locked.status
-        if previous == status:
-            return locked
-        Comment.objects.filter(pk=locked.pk).update(status=status)
-        delta = int(_visible(status)) - int(_visible(previous))
-        if delta:
-            Story.objects.filter(pk=locked.story_id).update(
-                comment_count=F("comment_count") + delta
-            )
-            if locked.parent_id:
-                Comment.objects.filter(pk=locked.parent_id).update(
-                    reply_count=F("reply_count") + delta
-                )
-        CommentAction.objects.create(
-            comment=locked,
-            actor=actor,
-            kind=ActionKind.STATUS_CHANGED,
-            from_status=previous,
-            to_status=status,
-            reasons=reasons or [],
-            note=note,
-        )
-        transaction.on_commit(
-            partial(
-                publish_comment_status_updated,
-                comment_id=str(locked.pk),
-                story_id=str(locked.story_id),
-                old_status=previous,
-                new_status=status,
-            )
-        )
-    comment.refresh_from_db()
-    return comment
