@@ -52,6 +52,7 @@ from moderation.models import Profile
 from moderation.phases import (
     PhaseContext,
     PhaseResult,
+    author_role_tags,
     phases_check_refusals,
     phases_initial_status,
 )
@@ -192,6 +193,7 @@ def comment_create(
         rate_limit_hit(operation="comment", keys={"user": str(profile.pk), "ip": client_ip})
         decision = phases_initial_status(context=context)
         comment.status = decision.status
+        comment.tags = author_role_tags(author=profile, site_id=story.site_id)
         comment.save()
         CommentRevision.objects.create(comment=comment, body=clean, created_at=comment.created_at)
         _system_flags_record(comment=comment, decision=decision)

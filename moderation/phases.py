@@ -434,3 +434,20 @@ def premod_story(context: PhaseContext) -> PhaseResult | None:
     if context.story.is_premod:
         return PhaseResult(status=CommentStatus.PREMOD, reasons=[PREMOD])
     return None
+
+
+def author_role_tags(*, author: Profile, site_id) -> list[str]:
+    """Return the role tag a new comment carries, as Coral's tagStaff / tagMember phases.
+
+    ADMIN, MODERATOR (only on a site they moderate) and STAFF get their role's tag, shown
+    as a badge in the stream; MEMBER gets MEMBER; commenters none.
+    """
+    if author.role == Role.ADMIN:
+        return ["ADMIN"]
+    if author.role == Role.MODERATOR and profile_can_moderate(profile=author, site_id=site_id):
+        return ["MODERATOR"]
+    if author.has_role(Role.STAFF):
+        return ["STAFF"]
+    if author.role == Role.MEMBER:
+        return ["MEMBER"]
+    return []

@@ -61,7 +61,7 @@ function repliesSelection(levels) {
 
 const STREAM_QUERY = `
 query TalkStream($storyURL: String, $storyID: ID, $orderBy: COMMENT_SORT, $after: String, $first: Int) {
-  viewer { id username }
+  viewer { id username status { warning { active message } } }
   stream(storyURL: $storyURL, storyID: $storyID) {
     id url isClosed
     metadata { title }
@@ -109,6 +109,8 @@ const MUTATIONS = {
   signUp: `mutation TalkSignUp($input: SignUpInput!) {
     signUp(input: $input) { ${ERRORS} viewer { id username } } }`,
   signOut: `mutation TalkSignOut { signOut { ${ERRORS} } }`,
+  acknowledgeWarning: `mutation TalkAcknowledgeWarning {
+    acknowledgeWarning { ${ERRORS} } }`,
 };
 
 class MutationError extends Error {
@@ -542,6 +544,9 @@ function renderAccount() {
   const signedIn = Boolean(state.viewer);
   page["viewer-bar"].hidden = !signedIn;
   page.auth.hidden = signedIn;
+  const warning = signedIn && state.viewer.status ? state.viewer.status.warning : null;
+  page.warning.hidden = !(warning && warning.active);
+  if (warning && warning.active) page["warning-message"].textContent = warning.message || "";
   if (signedIn) {
     page["viewer-name"].textContent = state.viewer.username;
     page["auth-lead"].textContent = "Sign in to join the conversation.";
@@ -860,6 +865,20 @@ page.auth.querySelector("[role=tablist]").addEventListener("keydown", (event) =>
   const next = tabs[(current + (event.key === "ArrowRight" ? 1 : tabs.length - 1)) % tabs.length];
   selectAuthTab(next.dataset.tab);
   next.focus();
+});
+
+// A moderator's warning stays on screen until the reader acknowledges it (Coral's
+// acknowledgeWarning); the composer remains usable meanwhile.
+page["warning-form"].addEventListener("submit", async (event) => {
+  event.preventDefault();
+  const done = await withBusy(page["warning-form"], async () => {
+    await mutate("acknowledgeWarning");
+    return true;
+  });
+  if (!done) return;
+  state.viewer.status = { warning: { active: false, message: null } };
+  page.warning.hidden = true;
+  announce("Warning acknowledged.");
 });
 
 for (const form of page.auth.querySelectorAll("form[data-form]")) {
