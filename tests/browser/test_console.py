@@ -213,3 +213,46 @@ def test_comment_and_user_pages(page: Page, console_moderator, reported):
     page.goto(QUEUE)
     expect(page.locator(".talk-cards > .talk-card").first).to_be_visible()
     page.screenshot(path="/tmp/talk-console-dark.png")
+
+
+def test_queue_counts_and_list_follow_new_reports_live(
+    page: Page, console_moderator, browser, talk_server, reader_session
+):
+    # given: the moderator on the Reported queue, its live socket connected
+    sign_in_to_admin(page, *console_moderator, next_url=QUEUE)
+    expect(page.locator("[data-console=queue]")).to_have_attribute("data-live", "connected")
+    reported_before, unmoderated_before = queue_count(page), queue_count(page, "UNMODERATED")
+    notice = page.locator("[data-ref=live-notice]")
+    expect(notice).to_be_hidden()
+    # when: a reader posts a comment and another reports it, through the API elsewhere
+    token = uuid.uuid4().hex[:6]
+    author = Reader(browser, talk_server, reader_session(f"live_writer_{token}"))
+    reporter = Reader(browser, talk_server, reader_session(f"live_reporter_{token}"))
+    story = author.graphql(STORY_QUERY, url=STORY_URL)["story"]
+    comment = act(
+        author.graphql(
+            CREATE_COMMENT, input={"storyID": story["id"], "body": f"<p>Live {token}</p>"}
+        ),
+        "createComment",
+    )["comment"]
+    act(
+        reporter.graphql(
+            FLAG_COMMENT,
+            input={"commentID": comment["id"], "reason": "COMMENT_REPORTED_SPAM"},
+        ),
+        "createCommentFlag",
+    )
+    # then: without a reload, the counts move and the queue announces the new comment
+    expect(page.locator(".talk-queue-tab [data-queue-count=UNMODERATED]")).to_have_text(
+        str(unmoderated_before + 1)
+    )
+    expect(page.locator(".talk-queue-tab [data-queue-count=REPORTED]")).to_have_text(
+        str(reported_before + 1)
+    )
+    expect(notice).to_be_visible()
+    expect(notice).to_contain_text("1 new comment in this queue.")
+    # and following the link shows it
+    notice.get_by_role("link", name="Show them").click()
+    expect(page.locator(".talk-cards > .talk-card", has_text=f"Live {token}")).to_have_count(1)
+    for reader in (author, reporter):
+        reader.close()

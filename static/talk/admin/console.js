@@ -196,6 +196,7 @@ function applyResults(data) {
 
 async function act(form, submitter, targets) {
   for (const card of targets) {
+    actedHere.add(card.dataset.commentId); // its live events are this tab's own
     setBusy(card, true);
     showCardError(card, "");
   }
@@ -395,3 +396,113 @@ document.addEventListener("keydown", (event) => {
 if (!isQueue && cards().length === 1) select(cards()[0], { focus: false });
 updateEmptyState();
 updateBulkState();
+
+// ---------------------------------------------------------------------------------------
+// Live queues: counts and lists follow other moderators and new reports without a reload,
+// through the moderator-only subscriptions commentEntered/LeftModerationQueue over
+// graphql-transport-ws (the same socket protocol as the embed; the session cookie signs
+// the socket in). New comments in the shown queue are announced behind a link, as Coral
+// does, rather than pushed under the moderator's cursor; comments another moderator
+// decided leave the list at once.
+
+const QUEUE_EVENTS = `
+subscription TalkConsoleQueues($siteID: ID) {
+  entered: commentEnteredModerationQueue(siteID: $siteID) {
+    queue comment { id story { id } }
+  }
+}`;
+const QUEUE_LEFT_EVENTS = `
+subscription TalkConsoleQueuesLeft($siteID: ID) {
+  left: commentLeftModerationQueue(siteID: $siteID) {
+    queue comment { id story { id } }
+  }
+}`;
+
+function globalId(type, id) {
+  return id ? window.btoa(`${type}:${id}`) : null;
+}
+
+function localId(gid) {
+  try {
+    return window.atob(gid).split(":").slice(1).join(":");
+  } catch {
+    return gid;
+  }
+}
+
+function bumpCount(queue, delta) {
+  for (const badge of document.querySelectorAll(`[data-queue-count="${queue}"]`)) {
+    badge.textContent = String(Math.max(0, Number(badge.textContent || 0) + delta));
+  }
+  const total = document.querySelector("[data-ref=queue-total]");
+  if (total && list?.dataset.queue === queue) {
+    total.textContent = String(Math.max(0, Number(total.textContent || 0) + delta));
+  }
+}
+
+let newInQueue = 0;
+// Comments this tab acted on: the server's answer already set absolute counts, so their
+// live events must not change the counts a second time.
+const actedHere = new Set();
+
+function noteNewInQueue() {
+  const notice = document.querySelector("[data-ref=live-notice]");
+  if (!notice) return;
+  newInQueue += 1;
+  notice.querySelector("[data-ref=live-notice-text]").textContent =
+    newInQueue === 1 ? "1 new comment in this queue." : `${newInQueue} new comments in this queue.`;
+  notice.querySelector("[data-ref=live-notice-link]").href = window.location.href;
+  notice.hidden = false;
+  announce(notice.textContent.trim());
+}
+
+function onQueueEvent(kind, payload) {
+  const storyFilter = page.dataset.storyId;
+  if (storyFilter && localId(payload.comment.story.id) !== storyFilter) return;
+  const commentId = localId(payload.comment.id);
+  if (actedHere.has(commentId)) return;
+  const inList = document.querySelector(`.talk-card[data-comment-id="${commentId}"]`);
+  if (kind === "entered") {
+    bumpCount(payload.queue, +1);
+    if (list && payload.queue === list.dataset.queue && !inList) noteNewInQueue();
+    return;
+  }
+  bumpCount(payload.queue, -1);
+  // Decided elsewhere (another moderator, a job): drop it unless this tab is acting on it.
+  if (inList && payload.queue === list?.dataset.queue && inList.getAttribute("aria-busy") !== "true") {
+    removeCard(inList);
+  }
+}
+
+function connectLive(attempt = 0) {
+  if (!isQueue || !page.dataset.liveUrl || !("WebSocket" in window)) return;
+  const url = new URL(page.dataset.liveUrl, window.location.href);
+  url.protocol = url.protocol === "https:" ? "wss:" : "ws:";
+  const socket = new WebSocket(url, "graphql-transport-ws");
+  const variables = { siteID: globalId("Site", page.dataset.siteId) };
+  socket.addEventListener("open", () => {
+    socket.send(JSON.stringify({ type: "connection_init", payload: {} }));
+  });
+  socket.addEventListener("message", (message) => {
+    const data = JSON.parse(message.data);
+    if (data.type === "connection_ack") {
+      attempt = 0;
+      socket.send(JSON.stringify({ id: "entered", type: "subscribe", payload: { query: QUEUE_EVENTS, variables } }));
+      socket.send(JSON.stringify({ id: "left", type: "subscribe", payload: { query: QUEUE_LEFT_EVENTS, variables } }));
+      page.dataset.live = "connected";
+    } else if (data.type === "ping") {
+      socket.send(JSON.stringify({ type: "pong" }));
+    } else if (data.type === "next" && data.payload?.data) {
+      const body = data.payload.data.entered || data.payload.data.left;
+      if (body) onQueueEvent(data.id, body);
+    }
+  });
+  socket.addEventListener("close", () => {
+    page.dataset.live = "disconnected";
+    // Counts may have drifted while away: the next reconnect starts from the page's.
+    const delay = Math.min(30000, 1000 * 2 ** attempt);
+    window.setTimeout(() => connectLive(attempt + 1), delay);
+  });
+}
+
+connectLive();
