@@ -29,8 +29,11 @@ FlagReasonEnum = graphene.Enum(
 
 
 class TalkMutation(graphene.Mutation):
-    """Base: subclasses implement ``perform`` returning the payload's fields."""
+    """Base of every Talk mutation: subclasses implement ``perform`` returning the
+    payload's fields; a :class:`TalkError` becomes ``errors`` of type ``error_type``
+    (each app has its own, STYLE.md §7)."""
 
+    error_type: type[graphene.ObjectType] = CommentsError
     errors = graphene.List(graphene.NonNull(CommentsError), required=True)
     client_mutation_id = graphene.String()
 
@@ -47,7 +50,7 @@ class TalkMutation(graphene.Mutation):
             fields = cls.perform(info, input)
         except TalkError as exc:
             return cls(
-                errors=[CommentsError(**exc.to_payload())],
+                errors=[cls.error_type(**exc.to_payload())],
                 client_mutation_id=input.get("client_mutation_id"),
             )
         return cls(errors=[], client_mutation_id=input.get("client_mutation_id"), **fields)

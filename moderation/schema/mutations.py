@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import graphene
 
-from comments.errors import CommentNotFound, TalkError
+from comments.errors import CommentNotFound
 from comments.models import Comment
 from comments.schema.context import decode_id
+from comments.schema.mutations import TalkMutation
 from comments.schema.types import CommentNode, UserNode, enum_value
 from comments.selectors import comment_get
 from moderation.errors import UserNotFound
@@ -50,9 +51,10 @@ from moderation.services import (
 )
 
 
-class ModerationMutation(graphene.Mutation):
-    """Base: subclasses implement ``perform`` returning the payload's fields."""
+class ModerationMutation(TalkMutation):
+    """Base of the moderation mutations: errors are ``ModerationError``."""
 
+    error_type = ModerationError
     errors = graphene.List(
         graphene.NonNull(ModerationError),
         required=True,
@@ -62,21 +64,6 @@ class ModerationMutation(graphene.Mutation):
 
     class Meta:
         abstract = True
-
-    @classmethod
-    def perform(cls, info, input) -> dict:
-        raise NotImplementedError
-
-    @classmethod
-    def mutate(cls, root, info, input):
-        try:
-            fields = cls.perform(info, input)
-        except TalkError as exc:
-            return cls(
-                errors=[ModerationError(**exc.to_payload())],
-                client_mutation_id=input.get("client_mutation_id"),
-            )
-        return cls(errors=[], client_mutation_id=input.get("client_mutation_id"), **fields)
 
 
 def _moderator(info) -> Profile:
