@@ -173,3 +173,8 @@ class UserSuspended(TalkError):
         if moderator_message.strip():
             text = f"{text} {moderator_message.strip()}"
         super().__init__(text)
+
+
+class SiteDomainTaken(TalkError):
+    code = "SITE_DOMAIN_TAKEN"
+    default_message = "Another site already uses this domain."

@@ -28,6 +28,7 @@ from comments.errors import (
     FlagNoteRequired,
     NotAuthor,
     ParentNotFound,
+    SiteDomainTaken,
     SiteNotFound,
     StoryClosed,
     StoryNotFound,
@@ -43,6 +44,7 @@ from comments.models import (
     CommentRevision,
     CommentStatus,
     FlagReason,
+    Site,
     Story,
 )
 from comments.ratelimit import rate_limit_hit
@@ -68,6 +70,34 @@ from realtime.publishers import (
     publish_comment_reaction_updated,
 )
 from tasks.services import story_scrape_schedule, webhook_event_dispatch
+
+
+def site_upsert(*, name: str, domain: str, allowed_origins: list[str]) -> tuple[Site, bool]:
+    """Create the site called ``name``, or update its domain and allowed origins.
+
+    Args:
+        domain: host name, unique among sites (e.g. ``news.example.com``).
+        allowed_origins: ``scheme://host[:port]`` values that may embed its stories.
+    Returns:
+        ``(site, created)``.
+    Raises:
+        SiteDomainTaken: another site already uses ``domain``.
+    """
+    with transaction.atomic():
+        clash = Site.objects.filter(domain=domain).exclude(name=name).first()
+        if clash is not None:
+            raise SiteDomainTaken(
+                f"Site {clash.name!r} already uses the domain {domain!r}.", field="domain"
+            )
+        site = Site.objects.filter(name=name).order_by("created_at", "id").first()
+        created = site is None
+        if created:
+            site = Site(name=name)
+        site.domain = domain
+        site.allowed_origins = list(allowed_origins)
+        site.full_clean()
+        site.save()
+    return site, created
 
 
 def story_find_or_create(*, url: str, title: str = "") -> Story:

@@ -5,10 +5,10 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 from django.core.management.base import BaseCommand, CommandError
-from django.db import transaction
 
-from comments.models import Site
+from comments.errors import SiteDomainTaken
 from comments.selectors import url_origin
+from comments.services import site_upsert
 
 DEMO_SITE_NAME = "Demo"
 DEFAULT_ORIGINS = ["http://127.0.0.1:8000", "http://localhost:8000"]
@@ -39,21 +39,10 @@ class Command(BaseCommand):
             if origin not in origins:
                 origins.append(origin)
         domain = urlsplit(origins[0]).hostname or ""
-        # TODO: move into a ``site_upsert`` service once comments/services.py has site writes.
-        with transaction.atomic():
-            clash = Site.objects.filter(domain=domain).exclude(name=DEMO_SITE_NAME).first()
-            if clash is not None:
-                raise CommandError(
-                    f"Site {clash.name!r} already uses the domain {domain!r}; "
-                    "rename it or pass another first --origin."
-                )
-            site = Site.objects.filter(name=DEMO_SITE_NAME).order_by("created_at", "id").first()
-            created = site is None
-            if created:
-                site = Site(name=DEMO_SITE_NAME)
-            site.domain = domain
-            site.allowed_origins = origins
-            site.save()
+        try:
+            site, created = site_upsert(name=DEMO_SITE_NAME, domain=domain, allowed_origins=origins)
+        except SiteDomainTaken as exc:
+            raise CommandError(f"{exc.message} Rename it or pass another first --origin.")
         verb = "Created" if created else "Updated"
         self.stdout.write(
             self.style.SUCCESS(f"{verb} site {site.name!r} ({domain}): {', '.join(origins)}")
