@@ -62,6 +62,7 @@ from moderation.selectors import comment_queues
 from moderation.services import (
     comment_queue_events_dispatch,
     comment_status_set,
+    comment_webhook_data,
     profile_ensure,
 )
 from realtime.publishers import (
@@ -259,13 +260,7 @@ def _comment_created_webhooks_dispatch(
 ) -> None:
     """COMMENT_CREATED / COMMENT_REPLY_CREATED for published comments (as Coral), and the
     moderation queues the new comment entered."""
-    data = {
-        "commentID": str(comment.pk),
-        "storyID": str(story.pk),
-        "storyURL": story.url,
-        "siteID": str(story.site_id),
-        "status": str(comment.status),
-    }
+    data = comment_webhook_data(comment=comment, story_url=story.url)
     if comment.is_visible and comment.parent_id is None:
         webhook_event_dispatch(event="COMMENT_CREATED", site_id=story.site_id, data=data)
     elif comment.is_visible:
@@ -279,6 +274,7 @@ def _comment_created_webhooks_dispatch(
         before=set(),
         after=comment_queues(status=comment.status, open_flag_count=comment.open_flag_count),
         reason=",".join(decision.reasons),
+        story_url=story.url,
     )
 
 

@@ -23,6 +23,7 @@ from moderation.services.comment_status import (
     comment_reject,
     comment_status_set,
     comment_unfeature,
+    comment_webhook_data,
     user_comments_reject,
 )
 from moderation.services.roles import TALK_GROUPS, profile_role_set, talk_groups_ensure
@@ -51,6 +52,7 @@ __all__ = [
     "comment_queue_events_dispatch",
     "comment_reject",
     "comment_status_set",
+    "comment_webhook_data",
     "comment_unfeature",
     "moderator_note_create",
     "moderator_note_delete",

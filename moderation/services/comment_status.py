@@ -127,8 +127,25 @@ def _require_moderator(*, moderator: Profile | None, comment: Comment) -> None:
 _WEBHOOK_QUEUES = (ModerationQueue.PENDING, ModerationQueue.REPORTED, ModerationQueue.UNMODERATED)
 
 
+def comment_webhook_data(*, comment: Comment, story_url: str) -> dict[str, str]:
+    """Return the fields every comment webhook carries (``tasks.webhooks`` TypedDicts):
+    ``commentID``, ``storyID``, ``storyURL``, ``siteID`` and ``status``."""
+    return {
+        "commentID": str(comment.pk),
+        "storyID": str(comment.story_id),
+        "storyURL": story_url,
+        "siteID": str(comment.site_id),
+        "status": str(comment.status),
+    }
+
+
 def comment_queue_events_dispatch(
-    *, comment: Comment, before: set, after: set, reason: str = ""
+    *,
+    comment: Comment,
+    before: set,
+    after: set,
+    reason: str = "",
+    story_url: str | None = None,
 ) -> None:
     """Announce a change of moderation queues: webhooks and, for REPORTED, realtime.
 
@@ -142,33 +159,25 @@ def comment_queue_events_dispatch(
         before, after: the comment's queues (``moderation.selectors.comment_queues``)
             before and after the change; an empty ``before`` for a new comment.
         reason: why it entered (a phase reason or flag reason), for the receiver.
+        story_url: the story's URL when the caller has it; else it is read (one query).
     """
     entered = [q for q in _WEBHOOK_QUEUES if q in after and q not in before]
     left = [q for q in _WEBHOOK_QUEUES if q in before and q not in after]
     if not entered and not left:
         return
-    story_url = Story.objects.filter(pk=comment.story_id).values_list("url", flat=True).get()
-    base = {
-        "commentID": str(comment.pk),
-        "storyID": str(comment.story_id),
-        "storyURL": story_url,
-        "siteID": str(comment.site_id),
-        "status": str(comment.status),
+    if story_url is None:
+        story_url = Story.objects.filter(pk=comment.story_id).values_list("url", flat=True).get()
+    base = comment_webhook_data(comment=comment, story_url=story_url)
+    reported = {
+        "comment_id": base["commentID"],
+        "story_id": base["storyID"],
+        "site_id": base["siteID"],
+        "queue": str(ModerationQueue.REPORTED),
     }
-    for queue, publish in (
-        *((q, publish_comment_entered_moderation_queue) for q in entered),
-        *((q, publish_comment_left_moderation_queue) for q in left),
-    ):
-        if queue == ModerationQueue.REPORTED:
-            transaction.on_commit(
-                partial(
-                    publish,
-                    comment_id=base["commentID"],
-                    story_id=base["storyID"],
-                    site_id=base["siteID"],
-                    queue=str(queue),
-                )
-            )
+    if ModerationQueue.REPORTED in entered:
+        transaction.on_commit(partial(publish_comment_entered_moderation_queue, **reported))
+    if ModerationQueue.REPORTED in left:
+        transaction.on_commit(partial(publish_comment_left_moderation_queue, **reported))
     for queue in entered:
         data = {**base, "queue": str(queue)}
         if reason:

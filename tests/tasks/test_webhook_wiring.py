@@ -2,7 +2,7 @@
 
 import pytest
 
-from comments.models import Story
+from comments.models import Comment, Story
 from comments.services import comment_create, comment_flag_create
 from moderation.models import Role
 from moderation.services import comment_approve
@@ -90,3 +90,20 @@ def test_reports_entering_and_leaving_are_published_to_moderators(
         comment_approve(comment=comment, moderator=ProfileFactory(role=Role.ADMIN))
     # then
     assert published == [("entered", "REPORTED"), ("left", "REPORTED")]
+
+
+@pytest.mark.django_db
+def test_creating_a_comment_reads_its_story_once(story, profile, dispatched):
+    # The webhooks get the story's URL from the story already loaded, not a second read.
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as queries:
+        comment_create(story_id=story.pk, author=profile.user, body="Hello")
+    story_reads = [
+        q["sql"]
+        for q in queries.captured_queries
+        if q["sql"].startswith("SELECT") and 'FROM "talk_comments_story"' in q["sql"]
+    ]
+    assert len(story_reads) == 1, story_reads
+    assert dispatched[0] == ("COMMENT_CREATED", None, str(Comment.objects.get().pk))
