@@ -24,7 +24,8 @@ from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 
 from comments.conf import talk_settings
-from comments.models import HELD_STATUSES, CommentStatus
+from comments.models import VISIBLE_STATUSES
+from moderation.selectors import comment_queues
 from realtime import groups
 from realtime.events import (
     QUEUE_PENDING,
@@ -42,8 +43,6 @@ from realtime.events import (
 from realtime.selectors import CommentFacts, comment_event_facts
 
 logger = logging.getLogger(__name__)
-
-VISIBLE = (CommentStatus.NONE, CommentStatus.APPROVED)
 
 
 def _enabled() -> bool:
@@ -74,15 +73,11 @@ def _facts(comment_id: str) -> CommentFacts | None:
 def moderation_queues(*, status: str) -> set[str]:
     """Return the status-driven moderation queues (Coral's) of a comment with ``status``.
 
-    PENDING holds PREMOD and SYSTEM_WITHHELD comments; UNMODERATED holds every comment no
-    moderator decided yet (NONE and the held ones). REPORTED is not derived here (see the
-    module doc).
+    PENDING and UNMODERATED of :func:`moderation.selectors.comment_queues`; REPORTED is
+    not derived here (see the module doc).
     """
-    if status in HELD_STATUSES:
-        return {QUEUE_PENDING, QUEUE_UNMODERATED}
-    if status == CommentStatus.NONE:
-        return {QUEUE_UNMODERATED}
-    return set()
+    queues = comment_queues(status=status, open_flag_count=0)
+    return {str(queue) for queue in queues if queue in (QUEUE_PENDING, QUEUE_UNMODERATED)}
 
 
 def publish_comment_created(
@@ -110,7 +105,7 @@ def publish_comment_created(
         publish_comment_entered_moderation_queue(
             comment_id=comment_id, story_id=story_id, site_id=facts.site_id, queue=queue
         )
-    if status in VISIBLE:
+    if status in VISIBLE_STATUSES:
         _publish_reply_created(facts)
 
 
@@ -171,7 +166,7 @@ def publish_comment_status_updated(
         publish_comment_entered_moderation_queue(
             comment_id=comment_id, story_id=story_id, site_id=facts.site_id, queue=queue
         )
-    if new_status in VISIBLE and old_status not in VISIBLE:
+    if new_status in VISIBLE_STATUSES and old_status not in VISIBLE_STATUSES:
         _publish_reply_created(facts)
 
 
