@@ -262,7 +262,9 @@ def url_origin(url: str) -> str | None:
         return None
     if parts.scheme not in ("http", "https") or not parts.hostname:
         return None
-    origin = f"{parts.scheme}://{parts.hostname}"
+    # urlsplit drops an IPv6 host's brackets; an origin keeps them (RFC 6454 §6.1).
+    host = f"[{parts.hostname}]" if ":" in parts.hostname else parts.hostname
+    origin = f"{parts.scheme}://{host}"
     if port:
         origin += f":{port}"
     return origin.lower()

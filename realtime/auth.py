@@ -20,6 +20,7 @@ from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
 from django.http.request import split_domain_port, validate_host
 
+from comments.selectors import url_origin
 from moderation.models import Profile, Role
 from moderation.selectors import profile_get_for_user
 from realtime.selectors import moderator_site_scope, site_origins
@@ -58,13 +59,11 @@ def header(scope: Mapping[str, Any], name: bytes) -> str | None:
 
 
 def normalise_origin(origin: str | None) -> str | None:
-    """Return ``scheme://host[:port]`` lower-cased, or None for a missing/opaque origin."""
+    """Return ``scheme://host[:port]`` lower-cased (:func:`comments.selectors.url_origin`),
+    or None for a missing, opaque (``null``) or malformed origin."""
     if not origin or origin == "null":
         return None
-    parts = urlsplit(origin.strip())
-    if parts.scheme not in ("http", "https") or not parts.netloc:
-        return None
-    return f"{parts.scheme}://{parts.netloc}".lower()
+    return url_origin(origin)
 
 
 def is_same_origin(origin: str, host: str | None) -> bool:

@@ -198,21 +198,8 @@ def parse_iso_datetime(value: str | None) -> datetime | None:
     return parsed.astimezone(UTC)
 
 
-def link_origin(url: str) -> str | None:
-    """Return ``scheme://host[:port]`` of an absolute http(s) URL, else None.
-
-    :func:`comments.selectors.url_origin`, guarded: a malformed link in an export (a bad
-    port such as ``:99999`` raised ValueError there at one point) must skip its thread,
-    never stop the import halfway.
-    """
-    try:
-        return url_origin(url)
-    except ValueError:
-        return None
-
-
 def _is_story_url(url: str) -> bool:
-    return bool(url) and len(url) <= 2000 and link_origin(url) is not None
+    return bool(url) and len(url) <= 2000 and url_origin(url) is not None
 
 
 def _normalise_domain(domain: str) -> str:

@@ -71,13 +71,13 @@ from comments.importers.records import (
     ImportedThread,
     ImportSummary,
     bounded_key,
-    link_origin,
     parse_iso_datetime,
 )
 from comments.importers.writer import ImportWriter
 from comments.importers.xmlstream import ExportFile, iter_xml, local_name, open_export
 from comments.models import CommentStatus
 from comments.sanitize import plain_text_to_html
+from comments.selectors import url_origin
 
 __all__ = ["import_wordpress", "parse_wordpress"]
 
@@ -133,7 +133,7 @@ def _post_date(item: dict[str, str]) -> datetime | None:
 def _thread(item: dict[str, str], *, base_url: str, index: int) -> ImportedThread:
     link = item.get("link", "")
     post_id = item.get("wp:post_id", "")
-    base = (base_url or link_origin(link) or "").rstrip("/")
+    base = (base_url or url_origin(link) or "").rstrip("/")
     if post_id and base:
         key = f"wordpress:{base}:{post_id}"
     elif link:

@@ -294,6 +294,9 @@ def test_ids_reacted_returns_only_the_viewers(story, profile, other_profile):
         ("/relative", None),
         ("https:///no-host", None),
         ("http://[::1/", None),
+        ("http://[::1]:8000/a", "http://[::1]:8000"),
+        ("http://user@example.com/", "http://example.com"),
+        ("http://example.com:99999/", None),
     ],
 )
 def test_url_origin(url, origin):
