@@ -82,7 +82,12 @@ def comment_cursor(comment: Comment, order: CommentOrder) -> str:
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
-def _decode_cursor(cursor: str, order: CommentOrder) -> list[object]:
+def comment_cursor_decode(cursor: str, order: CommentOrder) -> list[object]:
+    """Return the sort-key values a cursor of ``order`` holds, last the comment's id.
+
+    Raises:
+        InvalidID: not a cursor of ``order`` (field ``after``).
+    """
     try:
         padded = cursor + "=" * (-len(cursor) % 4)
         data = json.loads(base64.urlsafe_b64decode(padded.encode()))
@@ -162,7 +167,7 @@ def comment_page(
     """
     queryset = _base_queryset(viewer=viewer).filter(story_id=story_id, parent_id=parent_id)
     if after:
-        queryset = queryset.filter(_after_q(order, _decode_cursor(after, order)))
+        queryset = queryset.filter(_after_q(order, comment_cursor_decode(after, order)))
     rows = list(queryset.order_by(*_order_by(order))[: first + 1])
     items = rows[:first]
     return CommentPage(

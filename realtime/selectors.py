@@ -23,7 +23,7 @@ from comments.models import (
     CommentStatus,
     Site,
 )
-from comments.selectors import CommentOrder, _decode_cursor
+from comments.selectors import CommentOrder, comment_cursor_decode
 from moderation.models import Profile
 from moderation.selectors import profile_moderation_site_ids
 
@@ -101,7 +101,7 @@ def comment_position(cursor: str) -> tuple[datetime, uuid.UUID]:
     """
     for order in (CommentOrder.CREATED_AT_ASC, CommentOrder.CREATED_AT_DESC):
         try:
-            created_at, comment_id = _decode_cursor(cursor, order)
+            created_at, comment_id = comment_cursor_decode(cursor, order)
         except InvalidID:
             continue
         return created_at, comment_id  # type: ignore[return-value]

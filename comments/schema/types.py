@@ -10,7 +10,7 @@ from graphene_django import DjangoObjectType
 from comments.conf import talk_settings
 from comments.errors import TalkError
 from comments.models import Comment, CommentFlag, Site, Story
-from comments.schema.context import graphql_error, request_cache, viewer_profile
+from comments.schema.context import encode_id, graphql_error, request_cache, viewer_profile
 from comments.schema.lookahead import nested_replies_args
 from comments.selectors import (
     CommentOrder,
@@ -303,8 +303,6 @@ class CommentNode(DjangoObjectType):
 
     @staticmethod
     def resolve_ancestor_ids(comment: Comment, info):
-        from comments.schema.context import encode_id
-
         return [encode_id("Comment", pk) for pk in comment.ancestor_ids]
 
     @staticmethod
