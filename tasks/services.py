@@ -46,8 +46,9 @@ PROBE_HOLD_MAX_SECONDS = 60.0
 AUTO_CLOSE_BATCH = 500
 
 
-def _on_commit(enqueue: partial) -> None:
-    """Run ``enqueue`` after commit; if the broker is down, log it and carry on.
+def job_enqueue_on_commit(enqueue: partial) -> None:
+    """Run ``enqueue`` (a ``task.delay`` partial) after commit; if the broker is down, log
+    it and carry on. Every service that enqueues a job does it through this.
 
     The change is committed already: a failed enqueue must not turn the request that made
     it into an error. (Not ``on_commit(robust=True)``: Django 5.2 logs a robust failure
@@ -77,7 +78,7 @@ def story_scrape_schedule(*, story: Story) -> None:
         return
     from tasks.tasks import story_scrape_task  # tasks import this module
 
-    _on_commit(partial(story_scrape_task.delay, str(story.pk)))
+    job_enqueue_on_commit(partial(story_scrape_task.delay, str(story.pk)))
 
 
 def story_scrape(*, story_id: uuid.UUID | str) -> Story | None:
@@ -148,7 +149,7 @@ def webhook_event_dispatch(*, event: str, site_id: uuid.UUID | str, data: dict[s
     event_id = str(uuid.uuid4())
     created_at = timezone.now().isoformat()
     json.dumps(data)  # fail in the caller, not after commit, if data is not JSON
-    _on_commit(
+    job_enqueue_on_commit(
         partial(
             _webhook_event_enqueue,
             event=event,
@@ -405,7 +406,7 @@ def job_probe_create(*, hold_seconds: float = 0) -> JobProbe:
     from tasks.tasks import job_probe_task  # tasks import this module
 
     probe = JobProbe.objects.create(hold_seconds=hold_seconds)
-    _on_commit(partial(job_probe_task.delay, str(probe.pk)))
+    job_enqueue_on_commit(partial(job_probe_task.delay, str(probe.pk)))
     return probe
 
 

@@ -45,6 +45,7 @@ from moderation.models import (
 )
 from moderation.selectors import profile_can_moderate, profile_is_unscoped_moderator
 from moderation.services.accounts import profile_ensure
+from tasks.services import job_enqueue_on_commit
 
 MAX_SUSPENSION_SECONDS = 365 * 24 * 3600
 MAX_MESSAGE_CHARS = 2000
@@ -121,7 +122,7 @@ def _rejector_enqueue(*, profile: Profile, moderator: Profile, site_ids: list | 
     # Imported here: moderation.tasks imports the services (STYLE.md §1 direction).
     from moderation.tasks import user_comments_reject_task
 
-    transaction.on_commit(
+    job_enqueue_on_commit(
         partial(
             user_comments_reject_task.delay,
             profile_id=str(profile.pk),

@@ -10,6 +10,7 @@ from django.test.utils import CaptureQueriesContext
 
 from comments.models import ActionKind, Comment, CommentAction, CommentStatus, Story
 from moderation import services
+from moderation.models import SiteBan
 from moderation.services import comment_status as comment_services
 from moderation.tasks import user_comments_reject_task
 from tests.factories import CommentFactory, ProfileFactory
@@ -168,3 +169,25 @@ def test_banning_with_reject_existing_comments_runs_the_rejector_after_commit(
     ]
     assert {world.comment(n).status for n in world.comments if n.startswith("b_")} == {"REJECTED"}
     assert world.comment("a_none").status == "NONE"
+
+
+def test_a_broker_outage_keeps_the_ban_and_is_logged_not_raised(
+    world, monkeypatch, django_capture_on_commit_callbacks, caplog
+):
+    # given: the broker refuses every message
+    def delay(**kwargs):
+        raise ConnectionError("broker down")
+
+    monkeypatch.setattr(user_comments_reject_task, "delay", delay)
+    # when: the moderator bans with "reject existing comments"
+    with django_capture_on_commit_callbacks(execute=True):
+        standing = services.user_ban(
+            profile=world.author,
+            moderator=world.actors["admin"],
+            site_ids=[world.site_b.pk],
+            reject_existing_comments=True,
+        )
+    # then: the ban stands, the moderator's request did not fail, the outage is logged
+    assert SiteBan.objects.filter(profile=world.author, site=world.site_b).count() == 1
+    assert standing.profile_id == world.author.pk
+    assert "jobs: could not enqueue" in caplog.text
