@@ -6,6 +6,8 @@
 // height with postMessage. Bodies are sanitised HTML from the API and the only thing ever
 // assigned to innerHTML; everything else goes through textContent. No inline handlers.
 
+import { LiveSocket, socketURL } from "./live.js";
+
 const root = document.getElementById("talk-stream");
 const config = {
   storyURL: root.dataset.storyUrl || null,
@@ -930,108 +932,15 @@ const LIVE_SUBSCRIPTIONS = {
   }`,
 };
 
-const LIVE_PROTOCOL = "graphql-transport-ws";
-const LIVE_NO_RETRY = new Set([4400, 4403, 4406, 4409]); // refused, or a bug: retrying won't help
-const LIVE_PING_MS = 25000;
-const LIVE_MAX_BACKOFF_MS = 30000;
-
-// One graphql-transport-ws connection; subscriptions are re-sent after each reconnect,
-// with their variables evaluated again (so a resume carries the latest cursor).
-class LiveSocket {
-  constructor(url) {
-    this.url = url;
-    this.subscriptions = new Map(); // id -> {query, variables(), next(payload), error(errors)}
-    this.socket = null;
-    this.ready = false;
-    this.attempt = 0;
-    this.pingTimer = null;
-  }
-
-  subscribe(id, query, handlers) {
-    this.subscriptions.set(id, { query, ...handlers });
-    if (this.ready) this.sendSubscribe(id);
-  }
-
-  restart(id) {
-    this.send({ id, type: "complete" });
-    if (this.ready) this.sendSubscribe(id);
-  }
-
-  open() {
-    const socket = new WebSocket(this.url, LIVE_PROTOCOL);
-    this.socket = socket;
-    this.ready = false;
-    root.dataset.live = "connecting";
-    socket.addEventListener("open", () => this.send({ type: "connection_init" }));
-    socket.addEventListener("message", (event) => this.receive(event.data));
-    socket.addEventListener("close", (event) => this.closed(socket, event.code));
-  }
-
-  send(message) {
-    if (this.socket && this.socket.readyState === WebSocket.OPEN) this.socket.send(JSON.stringify(message));
-  }
-
-  sendSubscribe(id) {
-    const { query, variables } = this.subscriptions.get(id);
-    this.send({ id, type: "subscribe", payload: { query, variables: variables() } });
-  }
-
-  receive(text) {
-    let message;
-    try {
-      message = JSON.parse(text);
-    } catch {
-      return;
-    }
-    const subscription = this.subscriptions.get(message.id);
-    if (message.type === "connection_ack") {
-      this.ready = true;
-      this.attempt = 0;
-      root.dataset.live = "open";
-      for (const id of this.subscriptions.keys()) this.sendSubscribe(id);
-      this.keepAlive();
-    } else if (message.type === "ping") {
-      this.send({ type: "pong" });
-    } else if (message.type === "pong") {
-      this.awaitingPong = false;
-    } else if (message.type === "next" && subscription) {
-      if (message.payload.errors) console.warn("Talk live update:", message.payload.errors);
-      if (message.payload.data) subscription.next(message.payload.data);
-    } else if (message.type === "error" && subscription) {
-      subscription.error(message.payload);
-    }
-  }
-
-  // A connection that answers no ping is dead even if the browser has not noticed.
-  keepAlive() {
-    window.clearInterval(this.pingTimer);
-    this.awaitingPong = false;
-    this.pingTimer = window.setInterval(() => {
-      if (this.awaitingPong) return void this.socket.close();
-      this.awaitingPong = true;
-      this.send({ type: "ping" });
-    }, LIVE_PING_MS);
-  }
-
-  closed(socket, code) {
-    if (socket !== this.socket) return;
-    this.ready = false;
-    window.clearInterval(this.pingTimer);
-    root.dataset.live = "closed";
-    if (LIVE_NO_RETRY.has(code)) return;
-    const backoff = Math.min(LIVE_MAX_BACKOFF_MS, 1000 * 2 ** this.attempt);
-    this.attempt += 1;
-    window.setTimeout(() => this.open(), backoff * (0.5 + Math.random() / 2));
-  }
-}
-
 let live = null;
 
 function startLive() {
   if (live || !config.liveURL || !("WebSocket" in window)) return;
-  const url = new URL(config.liveURL, window.location.href);
-  url.protocol = url.protocol === "https:" ? "wss:" : "ws:";
-  live = new LiveSocket(url.href);
+  live = new LiveSocket(socketURL(config.liveURL), {
+    onState: (value) => {
+      root.dataset.live = value;
+    },
+  });
   const storyID = () => state.story.id;
   live.subscribe("entered", LIVE_SUBSCRIPTIONS.entered, {
     variables: () => ({ storyID: storyID(), after: state.live.cursor }),

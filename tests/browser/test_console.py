@@ -220,7 +220,7 @@ def test_queue_counts_and_list_follow_new_reports_live(
 ):
     # given: the moderator on the Reported queue, its live socket connected
     sign_in_to_admin(page, *console_moderator, next_url=QUEUE)
-    expect(page.locator("[data-console=queue]")).to_have_attribute("data-live", "connected")
+    expect(page.locator("[data-console=queue]")).to_have_attribute("data-live", "open")
     reported_before, unmoderated_before = queue_count(page), queue_count(page, "UNMODERATED")
     notice = page.locator("[data-ref=live-notice]")
     expect(notice).to_be_hidden()

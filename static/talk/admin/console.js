@@ -8,6 +8,8 @@
 // a approves, r opens the rejection reasons (Enter confirms, Esc cancels), f features,
 // x ticks a card for a bulk action, ? shows the help. No inline handlers.
 
+import { LiveSocket, socketURL } from "../live.js";
+
 const page = document.querySelector("[data-console]");
 const isQueue = page?.dataset.console === "queue";
 const list = document.querySelector(".talk-cards");
@@ -400,8 +402,8 @@ updateBulkState();
 // ---------------------------------------------------------------------------------------
 // Live queues: counts and lists follow other moderators and new reports without a reload,
 // through the moderator-only subscriptions commentEntered/LeftModerationQueue over
-// graphql-transport-ws (the same socket protocol as the embed; the session cookie signs
-// the socket in). New comments in the shown queue are announced behind a link, as Coral
+// graphql-transport-ws with the embed's client (../live.js; the session cookie signs the
+// socket in). New comments in the shown queue are announced behind a link, as Coral
 // does, rather than pushed under the moderator's cursor; comments another moderator
 // decided leave the list at once.
 
@@ -474,35 +476,26 @@ function onQueueEvent(kind, payload) {
   }
 }
 
-function connectLive(attempt = 0) {
+function connectLive() {
   if (!isQueue || !page.dataset.liveUrl || !("WebSocket" in window)) return;
-  const url = new URL(page.dataset.liveUrl, window.location.href);
-  url.protocol = url.protocol === "https:" ? "wss:" : "ws:";
-  const socket = new WebSocket(url, "graphql-transport-ws");
-  const variables = { siteID: globalId("Site", page.dataset.siteId) };
-  socket.addEventListener("open", () => {
-    socket.send(JSON.stringify({ type: "connection_init", payload: {} }));
+  const socket = new LiveSocket(socketURL(page.dataset.liveUrl), {
+    onState: (value) => {
+      page.dataset.live = value;
+    },
   });
-  socket.addEventListener("message", (message) => {
-    const data = JSON.parse(message.data);
-    if (data.type === "connection_ack") {
-      attempt = 0;
-      socket.send(JSON.stringify({ id: "entered", type: "subscribe", payload: { query: QUEUE_EVENTS, variables } }));
-      socket.send(JSON.stringify({ id: "left", type: "subscribe", payload: { query: QUEUE_LEFT_EVENTS, variables } }));
-      page.dataset.live = "connected";
-    } else if (data.type === "ping") {
-      socket.send(JSON.stringify({ type: "pong" }));
-    } else if (data.type === "next" && data.payload?.data) {
-      const body = data.payload.data.entered || data.payload.data.left;
-      if (body) onQueueEvent(data.id, body);
-    }
+  const variables = () => ({ siteID: globalId("Site", page.dataset.siteId) });
+  const warn = (errors) => console.warn("Talk live queues:", errors);
+  socket.subscribe("entered", QUEUE_EVENTS, {
+    variables,
+    next: (data) => onQueueEvent("entered", data.entered),
+    error: warn,
   });
-  socket.addEventListener("close", () => {
-    page.dataset.live = "disconnected";
-    // Counts may have drifted while away: the next reconnect starts from the page's.
-    const delay = Math.min(30000, 1000 * 2 ** attempt);
-    window.setTimeout(() => connectLive(attempt + 1), delay);
+  socket.subscribe("left", QUEUE_LEFT_EVENTS, {
+    variables,
+    next: (data) => onQueueEvent("left", data.left),
+    error: warn,
   });
+  socket.open();
 }
 
 connectLive();
