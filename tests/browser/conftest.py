@@ -7,18 +7,15 @@ through HTTP, as a reader's browser would.
 
 from __future__ import annotations
 
-import os
-import socket
 import subprocess
 import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-REPO = Path(__file__).resolve().parents[2]
+from tests.support import REPO, free_port, manage, shared_export, talk_env, wait_healthy
+
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -28,7 +25,6 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--no-first-run",
 ]
-DISQUS_EXPORT = Path("/work/shared/data/disqus-export-2023.xml")
 
 # Stories the tests need beyond the import: a closed one and a pre-moderated one, on the
 # Demo site. Written with the ORM in the server's own data dir before the server starts.
@@ -46,57 +42,6 @@ Story.objects.update_or_create(site=site, url=origin + "/demo/premod", defaults=
 """
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def _server_env(data_dir: Path) -> dict[str, str]:
-    env = dict(os.environ)
-    # The deployable settings, not the test settings pytest-django exported to us.
-    env["DJANGO_SETTINGS_MODULE"] = "talk_project.settings"
-    env["TALK_DATA_DIR"] = str(data_dir)
-    env["DATABASE_URL"] = f"sqlite:///{data_dir / 'talk.sqlite3'}"
-    env["ALLOWED_HOSTS"] = "127.0.0.1,localhost"
-    env["DEBUG"] = "false"
-    for name in ("REDIS_URL", "CELERY_BROKER_URL", "SECRET_KEY"):
-        env.pop(name, None)
-    return env
-
-
-def _manage(env: dict[str, str], *args: str) -> None:
-    result = subprocess.run(
-        [sys.executable, "manage.py", *args],
-        cwd=REPO,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=180,
-    )
-    if result.returncode != 0:
-        pytest.fail(
-            f"manage.py {' '.join(args)} failed ({result.returncode}):\n"
-            f"{result.stdout}\n{result.stderr}",
-            pytrace=False,
-        )
-
-
-def _wait_healthy(url: str, process: subprocess.Popen, log: Path, timeout: float = 30) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            pytest.fail(f"Talk server exited ({process.returncode}):\n{log.read_text()}")
-        try:
-            with urllib.request.urlopen(url + "/healthz", timeout=2) as response:
-                if response.status == 200:
-                    return
-        except OSError:
-            pass
-        time.sleep(0.2)
-    pytest.fail(f"Talk server not healthy after {timeout}s:\n{log.read_text()}")
-
-
 _SERVER_LOG: list[Path] = []
 
 
@@ -104,13 +49,15 @@ _SERVER_LOG: list[Path] = []
 def talk_server(tmp_path_factory) -> Iterator[str]:
     """Start Talk on a free port with the Disqus export imported; yield its base URL."""
     data_dir = tmp_path_factory.mktemp("talk-browser-data")
-    env = _server_env(data_dir)
-    port = _free_port()
+    env = talk_env(data_dir)
+    port = free_port()
     base_url = f"http://127.0.0.1:{port}"
-    _manage(env, "migrate", "--no-input", "-v", "0")
-    _manage(env, "setup_demo", "--origin", base_url)
-    _manage(env, "import_comments", str(DISQUS_EXPORT), "--format", "disqus")
-    _manage(env, "shell", "-v", "0", "-c", EXTRA_STORIES)
+    manage(env, "migrate", "--no-input", "-v", "0")
+    manage(env, "setup_demo", "--origin", base_url)
+    manage(
+        env, "import_comments", str(shared_export("disqus-export-2023.xml")), "--format", "disqus"
+    )
+    manage(env, "shell", "-v", "0", "-c", EXTRA_STORIES)
 
     log = data_dir / "server.log"
     _SERVER_LOG.append(log)
@@ -123,7 +70,7 @@ def talk_server(tmp_path_factory) -> Iterator[str]:
             stderr=subprocess.STDOUT,
         )
     try:
-        _wait_healthy(base_url, process, log)
+        wait_healthy(base_url, process, log)
         yield base_url
     finally:
         process.terminate()
@@ -212,7 +159,7 @@ print(session.session_key)
 @pytest.fixture(scope="package")
 def talk_shell(talk_server):
     """Run Python in ``manage.py shell`` on the running server's data dir; return stdout."""
-    env = _server_env(_SERVER_LOG[-1].parent)
+    env = talk_env(_SERVER_LOG[-1].parent)
 
     def run(code: str) -> str:
         result = subprocess.run(

@@ -6,7 +6,6 @@ The exact numbers the tests assert were counted from the files with a separate s
 
 from __future__ import annotations
 
-import os
 from collections import Counter
 from pathlib import Path
 
@@ -14,12 +13,7 @@ import pytest
 
 from comments.models import Comment, CommentAction, CommentRevision, Site, Story
 from moderation.models import Profile
-
-# The real exports sit in ../shared/data beside the checkout (as in CI);
-# TALK_SHARED_DATA points elsewhere.
-DATA_DIR = Path(
-    os.environ.get("TALK_SHARED_DATA", Path(__file__).resolve().parents[3] / "shared" / "data")
-)
+from tests.support import shared_export
 
 DISQUS_HEAD = (
     '<?xml version="1.0" encoding="utf-8"?>\n'
@@ -30,17 +24,7 @@ DISQUS_HEAD = (
 @pytest.fixture
 def data_file():
     """Return the path of one of the shared exports; fail clearly when it is not there."""
-
-    def get(name: str) -> Path:
-        path = DATA_DIR / name
-        if not path.exists():
-            pytest.fail(
-                f"{path} is missing: the importer tests need ../shared/data beside the "
-                "checkout, or TALK_SHARED_DATA set to the folder holding the exports."
-            )
-        return path
-
-    return get
+    return shared_export
 
 
 def snapshot() -> dict[str, object]:

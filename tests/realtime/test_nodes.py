@@ -10,11 +10,8 @@ once for the module.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
-import os
 import secrets
-import socket
 import subprocess
 import sys
 import time
@@ -29,9 +26,10 @@ from gql import Client, GraphQLRequest
 from gql.transport.exceptions import TransportQueryError
 from gql.transport.websockets import WebsocketsTransport
 
+from tests.support import REPO, free_port, manage, redis_or_fail, talk_env, wait_healthy
+
 pytestmark = pytest.mark.slow
 
-REPO = Path(__file__).resolve().parents[2]
 REDIS_URL = "redis://127.0.0.1:6379/12"  # DB 12 is reserved for the realtime tests
 SUBPROTOCOL = WebsocketsTransport.GRAPHQLWS_SUBPROTOCOL
 
@@ -78,12 +76,6 @@ query Cursors($id: ID!) {
     comments(orderBy: CREATED_AT_ASC, first: 100) { edges { cursor node { id } } }
   }
 }"""
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def _global_id(type_name: str, pk: str) -> str:
@@ -147,72 +139,20 @@ class Nodes:
         return "\n".join(f"--- {log.name}\n{log.read_text()[-4000:]}" for log in self.logs)
 
 
-def _redis():
-    import redis
-
-    client = redis.Redis.from_url(REDIS_URL)
-    try:
-        client.ping()
-    except redis.ConnectionError:
-        pytest.fail(
-            "Redis is not running on 127.0.0.1:6379, and the multi-node realtime tests need "
-            "it: start it (redis-server, or .ci/run) and run the tests again.",
-            pytrace=False,
-        )
-    return client
-
-
-def _run(env: dict[str, str], *args: str) -> str:
-    result = subprocess.run(
-        [sys.executable, "manage.py", *args],
-        cwd=REPO,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    if result.returncode != 0:
-        pytest.fail(f"manage.py {args[0]} failed:\n{result.stdout}\n{result.stderr}")
-    return result.stdout
-
-
-def _wait_healthy(url: str, process: subprocess.Popen, log: Path) -> None:
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            pytest.fail(f"Talk node exited ({process.returncode}):\n{log.read_text()}")
-        with contextlib.suppress(OSError), urllib.request.urlopen(url + "/healthz", timeout=1):
-            return
-        time.sleep(0.1)
-    pytest.fail(f"Talk node {url} not healthy after 30 s:\n{log.read_text()}")
-
-
 @pytest.fixture(scope="module")
 def nodes(tmp_path_factory) -> Iterator[Nodes]:
     """Start two ``manage.py serve --no-jobs`` nodes on one database and one Redis."""
-    redis_client = _redis()
+    redis_client = redis_or_fail(REDIS_URL, purpose="the multi-node realtime tests")
     redis_client.flushdb()
     data_dir = tmp_path_factory.mktemp("talk-nodes")
-    env = dict(os.environ)
-    for name in ("CELERY_BROKER_URL", "SECRET_KEY", "DATABASE_URL"):
-        env.pop(name, None)
-    env.update(
-        DJANGO_SETTINGS_MODULE="talk_project.settings",
-        TALK_DATA_DIR=str(data_dir),
-        DATABASE_URL=f"sqlite:///{data_dir / 'talk.sqlite3'}",
-        REDIS_URL=REDIS_URL,
-        ALLOWED_HOSTS="127.0.0.1,localhost",
-        DEBUG="false",
-        TALK_RATE_LIMITS_ENABLED="false",
-        PYTHONUNBUFFERED="1",
-    )
-    seeded = json.loads(_run(env, "shell", "-v", "0", "-c", SEED).strip().splitlines()[-1])
+    env = talk_env(data_dir, REDIS_URL=REDIS_URL, TALK_RATE_LIMITS_ENABLED="false")
+    seeded = json.loads(manage(env, "shell", "-v", "0", "-c", SEED).strip().splitlines()[-1])
 
     processes: list[subprocess.Popen] = []
     urls, logs = [], []
     try:
         for node in range(2):
-            port = _free_port()
+            port = free_port()
             log = data_dir / f"node{node}.log"
             with log.open("w") as handle:
                 processes.append(
@@ -227,7 +167,7 @@ def nodes(tmp_path_factory) -> Iterator[Nodes]:
             urls.append(f"http://127.0.0.1:{port}")
             logs.append(log)
         for url, process, log in zip(urls, processes, logs, strict=True):
-            _wait_healthy(url, process, log)
+            wait_healthy(url, process, log)
         yield Nodes(
             urls=urls,
             site_id=_global_id("Site", seeded["site"]),

@@ -11,6 +11,7 @@ from comments.ratelimit import RateLimited
 from comments.services import comment_create, comment_reaction_create
 from moderation.services import account_sign_in
 from tests.factories import CommentFactory
+from tests.support import redis_or_fail
 
 CREATE = """
 mutation($input: CreateCommentInput!) {
@@ -116,13 +117,8 @@ def test_graphql_returns_rate_limited_as_data(graphql_as_author, story):
 @pytest.mark.django_db
 def test_redis_storage_shares_counters_between_limiters(profile, story, settings):
     # given: counters in the real Redis (as with REDIS_URL), as two processes would see them
-    import redis
-
     url = "redis://127.0.0.1:6379/15"
-    try:
-        redis.Redis.from_url(url).ping()
-    except redis.ConnectionError:
-        pytest.fail("Redis is not running on 127.0.0.1:6379: start it (see .ci/run)")
+    redis_or_fail(url, purpose="the shared rate-limit tests").close()
     settings.TALK = {
         "RATE_LIMIT_STORAGE_URL": url,
         "RATE_LIMITS": {"comment": {"user": "2 per minute"}},

@@ -18,13 +18,11 @@ import json
 import os
 import shutil
 import signal
-import socket
 import sqlite3
 import subprocess
 import sys
 import threading
 import time
-import urllib.request
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -35,7 +33,8 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-REPO = Path(__file__).resolve().parents[2]
+from tests.support import REPO, manage, redis_or_fail, talk_env
+
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 BIN = Path(sys.executable).parent
 REDIS_TEST_URL = "redis://127.0.0.1:6379/11"  # DB 11 is reserved for the jobs tests
@@ -226,17 +225,7 @@ def retry_calls(monkeypatch) -> Callable:
 @pytest.fixture
 def redis_url() -> Iterator[str]:
     """The jobs tests' Redis DB, emptied before and after. Fails (never skips) if down."""
-    import redis
-
-    client = redis.Redis.from_url(REDIS_TEST_URL)
-    try:
-        client.ping()
-    except redis.ConnectionError:
-        pytest.fail(
-            "Redis is not running on 127.0.0.1:6379, and this test needs a real broker: "
-            "start it (redis-server, or .ci/run) and run the test again.",
-            pytrace=False,
-        )
+    client = redis_or_fail(REDIS_TEST_URL, purpose="the jobs tests with a real broker")
     client.flushdb()
     try:
         yield REDIS_TEST_URL
@@ -246,42 +235,6 @@ def redis_url() -> Iterator[str]:
 
 
 # -- real processes --------------------------------------------------------------------
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def process_env(data_dir: Path, **extra: str) -> dict[str, str]:
-    """The environment of a Talk process on ``data_dir`` (deployable settings)."""
-    env = dict(os.environ)
-    env["DJANGO_SETTINGS_MODULE"] = "talk_project.settings"
-    env["TALK_DATA_DIR"] = str(data_dir)
-    env["DATABASE_URL"] = f"sqlite:///{data_dir / 'talk.sqlite3'}"
-    env["ALLOWED_HOSTS"] = "127.0.0.1,localhost"
-    env["DEBUG"] = "false"
-    env["PYTHONUNBUFFERED"] = "1"
-    for name in ("REDIS_URL", "CELERY_BROKER_URL", "SECRET_KEY", "CELERY_VISIBILITY_TIMEOUT"):
-        env.pop(name, None)
-    env.update(extra)
-    return env
-
-
-def manage(env: dict[str, str], *args: str) -> str:
-    """Run ``manage.py`` and return its stdout; fail the test with its output if it fails."""
-    result = subprocess.run(
-        [sys.executable, "manage.py", *args],
-        cwd=REPO,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    if result.returncode != 0:
-        pytest.fail(f"manage.py {args[0]} failed:\n{result.stdout}\n{result.stderr}")
-    return result.stdout
 
 
 class Process:
@@ -345,22 +298,11 @@ def wait_for(predicate: Callable[[], object], *, timeout: float, what: str, proc
     pytest.fail(f"timed out after {timeout}s waiting for {what}\n{output}")
 
 
-def wait_healthy(base_url: str, process: Process, timeout: float = 30) -> None:
-    def healthy() -> bool:
-        try:
-            with urllib.request.urlopen(base_url + "/healthz", timeout=1) as response:
-                return response.status == 200
-        except OSError:
-            return False
-
-    wait_for(healthy, timeout=timeout, what=f"{base_url}/healthz", process=process)
-
-
 @pytest.fixture(scope="session")
 def migrated_template(tmp_path_factory) -> Path:
     """A data dir with the database migrated once for the whole session."""
     data_dir = tmp_path_factory.mktemp("talk-jobs-template")
-    manage(process_env(data_dir), "migrate", "--no-input", "-v", "0")
+    manage(talk_env(data_dir), "migrate", "--no-input", "-v", "0")
     return data_dir
 
 

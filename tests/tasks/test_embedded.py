@@ -14,18 +14,15 @@ from pathlib import Path
 
 import pytest
 
+from tests.support import free_port, manage, talk_env, wait_healthy
 from tests.tasks.conftest import (
-    free_port,
-    manage,
     probe_count_completed,
     probe_enqueue,
     probe_insert,
     probe_read,
-    process_env,
     sqlite_broker_url,
     sqlite_queue_rows,
     wait_for,
-    wait_healthy,
 )
 
 pytestmark = pytest.mark.slow
@@ -37,10 +34,10 @@ def _serve(processes, data_dir: Path, log: str, env: dict[str, str] | None = Non
     port = free_port()
     process = processes(
         [sys.executable, "manage.py", "serve", "--host", "127.0.0.1", "--port", str(port)],
-        env or process_env(data_dir),
+        env or talk_env(data_dir),
         data_dir / log,
     )
-    wait_healthy(f"http://127.0.0.1:{port}", process)
+    wait_healthy(f"http://127.0.0.1:{port}", process.popen, process.log)
     return process
 
 
@@ -56,7 +53,7 @@ def test_job_enqueued_while_the_server_is_down_runs_when_it_starts(migrated_data
     # given: a job sent from a shell while no server runs
     data_dir = migrated_data_dir
     probe_id = manage(
-        process_env(data_dir),
+        talk_env(data_dir),
         "shell",
         "-v",
         "0",
@@ -128,7 +125,7 @@ def test_server_killed_while_holding_a_countdown_job_runs_it_after_restart(
 def test_embedded_scheduler_runs_auto_close(migrated_data_dir, processes):
     # given: a story created 3 days ago; auto-close after 1 day, scheduled every second
     data_dir = migrated_data_dir
-    env = process_env(data_dir, DJANGO_SETTINGS_MODULE="tests.tasks.serve_settings")
+    env = talk_env(data_dir, DJANGO_SETTINGS_MODULE="tests.tasks.serve_settings")
     story_id = manage(
         env,
         "shell",

@@ -12,13 +12,13 @@ import time
 import pytest
 import redis
 
+from tests.support import talk_env
 from tests.tasks.conftest import (
     BIN,
     probe_count_completed,
     probe_enqueue,
     probe_insert,
     probe_read,
-    process_env,
     wait_for,
 )
 
@@ -52,9 +52,7 @@ def test_worker_killed_mid_task_gets_it_redelivered_and_completed_once(
 ):
     # given: a queued job that takes 1 s, and a worker that starts it
     data_dir = migrated_data_dir
-    env = process_env(
-        data_dir, REDIS_URL=redis_url, CELERY_VISIBILITY_TIMEOUT=str(VISIBILITY_TIMEOUT)
-    )
+    env = talk_env(data_dir, REDIS_URL=redis_url, CELERY_VISIBILITY_TIMEOUT=str(VISIBILITY_TIMEOUT))
     client = redis.Redis.from_url(redis_url)
     probe_id = probe_insert(data_dir, hold_seconds=1.0)
     probe_enqueue(redis_url, probe_id)
